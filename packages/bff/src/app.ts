@@ -1,0 +1,77 @@
+import { Hono } from 'hono';
+import { cors } from 'hono/cors';
+import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
+import type { AppEnv } from './app-env.ts';
+import type { AuditStore } from './audit/audit-store.ts';
+import { SourceCache } from './cache/source-cache.ts';
+import type { Config } from './config/schema.ts';
+import { problemResponse } from './errors/problem-response.ts';
+import { notFoundHandler, problemHandler } from './errors/problem-handler.ts';
+import { issuerKeySets } from './launch/issuer-key-sets.ts';
+import { type Logger, silentLogger } from './logger.ts';
+import { requestContext } from './middleware/request-context/index.ts';
+import { securityHeaders } from './middleware/security-headers/index.ts';
+import { type DemoLauncher, demoRoutes } from './routes/demo.ts';
+import { healthRoutes } from './routes/health.ts';
+import { sessionRoutes } from './routes/session.ts';
+import { summaryRoutes } from './routes/summary.ts';
+import { createSourceGateway } from './upstream/source-gateway.ts';
+
+export interface AppDeps {
+  readonly config: Config;
+  readonly clock: () => Date;
+  readonly audit: AuditStore;
+  /** Used for upstream FHIR sources and issuers' JWKS. */
+  readonly fetch: typeof fetch;
+  readonly log?: Logger;
+  /** Demo mode only: mounts the demo launch-token endpoints and trusts their key. */
+  readonly demo?: DemoLauncher;
+}
+
+export interface App {
+  readonly app: Hono<AppEnv>;
+  readonly cache: SourceCache;
+}
+
+function methodNotAllowed(allow: string) {
+  return (c: { get: (k: 'requestId') => string }) => problemResponse('method-not-allowed', 405, c.get('requestId'), { Allow: allow });
+}
+
+/** Builds the BFF from its validated config and collaborators; no module singletons. */
+export function createApp(deps: AppDeps): App {
+  const { config, clock, audit } = deps;
+  const log = deps.log ?? silentLogger;
+  const keySets = new Map<string, JWTVerifyGetKey>(issuerKeySets(config.trustedIssuers, { fetch: deps.fetch }));
+  if (deps.demo) keySets.set(deps.demo.issuer, createLocalJWKSet({ keys: [deps.demo.publicJwk] }));
+  const cache = new SourceCache(config.cache);
+  const sources = createSourceGateway({ sources: config.sources, cache, fetch: deps.fetch, clock, log });
+
+  const app = new Hono<AppEnv>();
+  app.onError(problemHandler);
+  app.notFound(notFoundHandler);
+  app.use(requestContext(log));
+  app.use(securityHeaders());
+  // CORS only for configured host origins (hono's cors() would allow any origin by default).
+  const allowed = new Set(config.allowedOrigins);
+  app.use(
+    '/api/*',
+    cors({
+      origin: (origin) => (allowed.has(origin) ? origin : null),
+      allowMethods: ['GET', 'POST'],
+      allowHeaders: ['Authorization', 'Content-Type'],
+      exposeHeaders: ['X-Request-Id'],
+      maxAge: 600,
+      credentials: false,
+    }),
+  );
+  app.route('/', healthRoutes(audit));
+  app.route('/api/v1', sessionRoutes({ config, clock, audit, keySets }));
+  app.route('/api/v1', summaryRoutes({ config, clock, audit, sources }));
+  app.all('/api/v1/session', methodNotAllowed('POST'));
+  app.all('/api/v1/summary', methodNotAllowed('GET'));
+  if (deps.demo) {
+    app.use('/demo/*', cors({ origin: (origin) => (allowed.has(origin) ? origin : null), allowMethods: ['GET', 'POST'], allowHeaders: ['Content-Type'] }));
+    app.route('/demo', demoRoutes(deps.demo, config.publicUrl, clock));
+  }
+  return { app, cache };
+}

@@ -1,0 +1,63 @@
+import { LRUCache } from 'lru-cache';
+import type { SourceFetchResult } from '../upstream/fetch-source-record.ts';
+
+/** One source's answer for one patient, with the upstream retrieval time (not the cache-read time). */
+export interface CachedAnswer {
+  readonly sourceId: string;
+  readonly nhsNumber: string;
+  readonly fetchedAt: Date;
+  readonly result: SourceFetchResult;
+}
+
+export interface SourceCacheOptions {
+  readonly ttlSeconds: number;
+  readonly maxBytes: number;
+}
+
+type Loader = (signal: AbortSignal) => Promise<CachedAnswer>;
+
+/**
+ * Brief cache of upstream answers, keyed by source and patient and nothing else, so a session can
+ * only ever read the patient its own key names. Concurrent misses for one key share one upstream
+ * fetch (lru-cache coalesces). Failures are never cached.
+ *
+ * lru-cache lets the *first* caller's signal and context govern a shared fetch, so no per-request
+ * signal or context is passed in: the loader is closed over by key-derived values only.
+ */
+export class SourceCache {
+  readonly #cache: LRUCache<string, CachedAnswer, Loader> | undefined;
+
+  constructor(options: SourceCacheOptions) {
+    // ttl 0 would mean "never expires" to lru-cache; here it means "do not cache".
+    if (options.ttlSeconds <= 0 || options.maxBytes <= 0) return;
+    this.#cache = new LRUCache<string, CachedAnswer, Loader>({
+      ttl: options.ttlSeconds * 1000,
+      maxSize: options.maxBytes,
+      sizeCalculation: (value) => Math.max(1, value.result.bytes),
+      fetchMethod: (_key, _stale, { signal, context }) => context(signal),
+    });
+  }
+
+  static key(sourceId: string, nhsNumber: string): string {
+    return `${sourceId}\u0000${nhsNumber}`;
+  }
+
+  async get(sourceId: string, nhsNumber: string, load: Loader): Promise<CachedAnswer> {
+    const answer = this.#cache
+      ? await this.#cache.fetch(SourceCache.key(sourceId, nhsNumber), { context: load })
+      : await load(new AbortController().signal);
+    // Defence in depth: an entry for any other patient or source is never returned.
+    if (!answer || answer.nhsNumber !== nhsNumber || answer.sourceId !== sourceId) {
+      throw new Error('source cache returned an answer for a different key');
+    }
+    return answer;
+  }
+
+  get sizeBytes(): number {
+    return this.#cache?.calculatedSize ?? 0;
+  }
+
+  clear(): void {
+    this.#cache?.clear();
+  }
+}

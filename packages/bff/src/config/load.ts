@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+
+import { type Config, configSchema } from './schema.ts';
+
+/** A configuration fault, naming every bad setting by its dotted path. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly faults: readonly string[];
+  constructor(faults: readonly string[]) {
+    super(`Invalid configuration:\n  ${faults.join('\n  ')}`);
+    this.faults = faults;
+  }
+}
+
+function dotted(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
+}
+
+const MIN_SECRET_BYTES = 32;
+
+/** Validates a parsed config object and resolves the secrets it names from `env`. */
+export function parseConfig(raw: unknown, env: Readonly<Record<string, string | undefined>>): Config {
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const where = dotted(issue.path) || '(top level)';
+        if (issue.code === 'unrecognized_keys') return `${where}: unknown setting(s) ${issue.keys.join(', ')}`;
+        if (issue.code === 'invalid_type' && issue.input === undefined) return `${where} is required`;
+        return `${where} ${issue.message}`;
+      }),
+    );
+  }
+  const settings = parsed.data;
+  const secret = env[settings.session.secretEnv];
+  if (secret === undefined || Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
+    throw new ConfigError([
+      `session.secretEnv names ${settings.session.secretEnv}, which must be set to a secret of at least ${MIN_SECRET_BYTES} bytes`,
+    ]);
+  }
+  return { ...settings, sessionSecret: new TextEncoder().encode(secret) };
+}
+
+/** Reads and validates the JSON config file at `path`. */
+export function loadConfig(path: string, env: Readonly<Record<string, string | undefined>>): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`CARE_SIDEBAR_CONFIG: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError([`${path} is not valid JSON: ${(err as Error).message}`]);
+  }
+  return parseConfig(raw, env);
+}
+

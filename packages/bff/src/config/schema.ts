@@ -1,0 +1,122 @@
+import { z } from 'zod';
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', '::1', 'localhost']);
+
+/** https, or http on a loopback host (development and tests only). */
+const serviceUrl = z.string().refine(
+  (value) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      return false;
+    }
+    if (url.username || url.password || url.hash) return false;
+    return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+  },
+  { message: 'must be an https: URL (http: is allowed only for 127.0.0.1, ::1 and localhost)' },
+);
+
+const origin = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return url.origin === value && (url.protocol === 'https:' || LOOPBACK_HOSTS.has(url.hostname));
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an origin like https://host.example (scheme, host and optional port, no path or trailing slash)' },
+);
+
+const jwk = z.looseObject({ kty: z.string(), kid: z.string().min(1) });
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name (A-Z, 0-9, _)');
+const sourceId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and hyphens');
+
+const trustedIssuer = z.union([
+  z.strictObject({ issuer: z.string().min(1), jwksUri: serviceUrl }),
+  z.strictObject({
+    issuer: z.string().min(1),
+    jwks: z.strictObject({ keys: z.array(jwk).min(1, 'must hold at least one key') }),
+  }),
+]);
+
+const sourceAuth = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('none') }),
+  z.strictObject({
+    type: z.literal('private_key_jwt'),
+    tokenUrl: serviceUrl,
+    clientId: z.string().min(1),
+    privateKeyFile: z.string().min(1),
+    kid: z.string().min(1),
+    /** Signing algorithm of the client assertion; RS384 and ES384 are what NHS token services commonly expect. */
+    alg: z.enum(['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'PS256']).default('RS384'),
+    scope: z.string().min(1).optional(),
+  }),
+]);
+
+const source = z.strictObject({
+  id: sourceId,
+  name: z.string().min(1).max(120),
+  fhirBaseUrl: serviceUrl,
+  timeoutMs: z.int().min(100).max(30_000).default(3_000),
+  auth: sourceAuth.default({ type: 'none' }),
+});
+
+const codeList = z.array(z.strictObject({ system: z.string().min(1), code: z.string().min(1) }));
+
+export const configSchema = z
+  .strictObject({
+    publicUrl: serviceUrl,
+    port: z.int().min(1).max(65_535).default(8787),
+    /** Address to listen on; loopback by default so nothing is exposed by accident. */
+    host: z.string().min(1).default('127.0.0.1'),
+    trustedIssuers: z.array(trustedIssuer).min(1, 'must name at least one trusted issuer'),
+    clinicalRoles: z.array(z.string().min(1)).min(1, 'must name at least one role'),
+    sources: z.array(source).min(1, 'must name at least one source'),
+    cache: z
+      .strictObject({
+        ttlSeconds: z.int().min(0).max(300).default(60),
+        maxBytes: z.int().min(0).default(64 * 1024 * 1024),
+      })
+      .default({ ttlSeconds: 60, maxBytes: 64 * 1024 * 1024 }),
+    audit: z
+      .strictObject({
+        url: z
+          .string()
+          .regex(/^sqlite:.+$/, 'must be sqlite:<path> (PostgreSQL is not supported yet)')
+          .default('sqlite:./data/audit.db'),
+      })
+      .default({ url: 'sqlite:./data/audit.db' }),
+    session: z.strictObject({
+      ttlSeconds: z.int().min(60).max(3_600).default(900),
+      secretEnv: envName,
+    }),
+    allowedOrigins: z.array(origin).default([]),
+    sensitiveCodes: z
+      .strictObject({ codes: codeList.default([]), documentTypes: codeList.default([]) })
+      .default({ codes: [], documentTypes: [] }),
+  })
+  .superRefine((config, ctx) => {
+    const ids = new Set<string>();
+    config.sources.forEach((s, i) => {
+      if (ids.has(s.id)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `duplicates another source id "${s.id}"` });
+      ids.add(s.id);
+    });
+    const issuers = new Set<string>();
+    config.trustedIssuers.forEach((t, i) => {
+      if (issuers.has(t.issuer)) ctx.addIssue({ code: 'custom', path: ['trustedIssuers', i, 'issuer'], message: 'is listed twice' });
+      issuers.add(t.issuer);
+    });
+  });
+
+export type ConfigFile = z.input<typeof configSchema>;
+/** The validated configuration as read from the file (secrets are still only named). */
+export type ConfigSettings = z.output<typeof configSchema>;
+export type SourceConfig = ConfigSettings['sources'][number];
+export type TrustedIssuerConfig = ConfigSettings['trustedIssuers'][number];
+
+/** Settings plus the secrets they name, resolved once at start-up. */
+export interface Config extends ConfigSettings {
+  readonly sessionSecret: Uint8Array;
+}

@@ -1,0 +1,66 @@
+import { buildSummary, type SummaryResponse } from '@care-sidebar/shared';
+import { Hono } from 'hono';
+import type { AppEnv } from '../app-env.ts';
+import type { AuditStore } from '../audit/audit-store.ts';
+import { requestAuditFields } from '../audit/request-audit-fields.ts';
+import type { Config } from '../config/schema.ts';
+import { ProblemError } from '../errors/problem-error.ts';
+import { sessionAuth } from '../middleware/session-auth/index.ts';
+import type { SourceGateway } from '../upstream/source-gateway.ts';
+
+export interface SummaryRouteDeps {
+  readonly config: Config;
+  readonly clock: () => Date;
+  readonly audit: AuditStore;
+  readonly sources: SourceGateway;
+}
+
+/**
+ * `GET /summary`: the view for the session's patient. The patient comes only from the session,
+ * never from the URL or a header. No audit, no data: the record is committed before the body is sent.
+ */
+export function summaryRoutes(deps: SummaryRouteDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const { config, audit, clock } = deps;
+  const tokenOptions = { secret: config.sessionSecret, publicUrl: config.publicUrl, ttlSeconds: config.session.ttlSeconds };
+
+  app.get('/summary', sessionAuth(tokenOptions, clock), async (c) => {
+    const session = c.get('session');
+    const requestId = c.get('requestId');
+    const base = {
+      requestId,
+      user: session.user,
+      userVerified: true,
+      issuer: session.issuer,
+      nhsNumber: session.nhsNumber,
+      ...requestAuditFields(c),
+    };
+    if (!config.clinicalRoles.includes(session.user.role)) {
+      await audit.append({ ...base, at: clock(), action: 'summary-view', outcome: 'refused', reason: 'insufficient-role' }).catch(() => undefined);
+      throw new ProblemError('insufficient-role', 403);
+    }
+
+    const answers = await deps.sources.answersFor(
+      { nhsNumber: session.nhsNumber, ...(session.birthDate ? { birthDate: session.birthDate } : {}) },
+      requestId,
+    );
+    const now = clock();
+    const view: SummaryResponse = buildSummary(session.nhsNumber, answers, now);
+    const anyAnswered = answers.some((a) => a.status !== 'unavailable');
+    try {
+      await audit.append({
+        ...base,
+        at: now,
+        action: 'summary-view',
+        outcome: anyAnswered ? 'shown' : 'error',
+        ...(anyAnswered ? {} : { reason: 'sources-unavailable' }),
+        sections: { flags: view.flags.items.length, results: view.results.items.length, letters: view.letters.items.length },
+        sources: answers.map((a) => ({ id: a.source.id, status: a.status })),
+      });
+    } catch (err) {
+      throw new ProblemError('audit-unavailable', 503, { cause: err });
+    }
+    return c.json(view);
+  });
+  return app;
+}

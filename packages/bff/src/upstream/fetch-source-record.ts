@@ -1,0 +1,69 @@
+import { NHS_NUMBER_SYSTEM, patientHasNhsNumber, referencedId, type SourceRecord } from '@care-sidebar/shared';
+import type { DiagnosticReport, DocumentReference, Flag, Observation, Patient, Reference, Resource } from '@medplum/fhirtypes';
+import { FhirClient, type FhirClientOptions, UpstreamError } from './fhir-client.ts';
+
+export type SourceFetchResult =
+  | { readonly status: 'ok'; readonly record: SourceRecord; readonly bytes: number }
+  | { readonly status: 'not-found'; readonly bytes: number };
+
+const PAGE_SIZE = '100';
+const ID_BATCH = 50;
+
+function ofType<T extends Resource>(resources: readonly Resource[], type: T['resourceType']): T[] {
+  return resources.filter((r): r is T => r.resourceType === type);
+}
+
+/**
+ * Every entry must be about this patient: a source that returns another patient's entries for a
+ * patient-scoped search is wrong, and those entries are dropped rather than shown (wrong-patient hazard).
+ */
+function aboutPatient(patientId: string) {
+  return (resource: { subject?: Reference }): boolean => referencedId(resource.subject?.reference, 'Patient') === patientId;
+}
+
+/**
+ * Fetches one source's record of one patient (DESIGN §4): the Patient by NHS-number identifier,
+ * then its lab reports with their observations, letters and flags, in parallel.
+ */
+export async function fetchSourceRecord(nhsNumber: string, options: FhirClientOptions): Promise<SourceFetchResult> {
+  const client = new FhirClient(options);
+  const found = await client.search('Patient', { identifier: `${NHS_NUMBER_SYSTEM}|${nhsNumber}` });
+  const patients = ofType<Patient>(found, 'Patient').filter((p) => p.active !== false && patientHasNhsNumber(p, nhsNumber));
+  if (patients.length === 0) return { status: 'not-found', bytes: client.bytesRead };
+  // Several records for one NHS number is the source's data-quality problem: never guess which one.
+  if (patients.length > 1) throw new UpstreamError('ambiguous-patient');
+  const patient = patients[0] as Patient;
+  if (!patient.id) throw new UpstreamError('ambiguous-patient');
+  const byPatient = { patient: patient.id, _count: PAGE_SIZE };
+
+  const [reportBundle, documents, flags] = await Promise.all([
+    client.search('DiagnosticReport', { ...byPatient, _include: 'DiagnosticReport:result' }),
+    client.search('DocumentReference', byPatient),
+    client.search('Flag', byPatient),
+  ]);
+  const isAboutPatient = aboutPatient(patient.id);
+  const reports = ofType<DiagnosticReport>(reportBundle, 'DiagnosticReport').filter(isAboutPatient);
+  const observations = ofType<Observation>(reportBundle, 'Observation');
+
+  // Servers that ignore _include: fetch the referenced observations by id.
+  const have = new Set(observations.map((o) => o.id));
+  const missing = [
+    ...new Set(reports.flatMap((r) => (r.result ?? []).map((ref) => referencedId(ref.reference, 'Observation')))),
+  ].filter((id): id is string => id !== undefined && !have.has(id));
+  for (let i = 0; i < missing.length; i += ID_BATCH) {
+    const batch = missing.slice(i, i + ID_BATCH);
+    observations.push(...ofType<Observation>(await client.search('Observation', { _id: batch.join(','), _count: PAGE_SIZE }), 'Observation'));
+  }
+
+  return {
+    status: 'ok',
+    record: {
+      patient,
+      reports,
+      observations: observations.filter(isAboutPatient),
+      documents: ofType<DocumentReference>(documents, 'DocumentReference').filter(isAboutPatient),
+      flags: ofType<Flag>(flags, 'Flag').filter(isAboutPatient),
+    },
+    bytes: client.bytesRead,
+  };
+}

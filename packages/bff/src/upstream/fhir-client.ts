@@ -1,0 +1,149 @@
+import type { Bundle, Resource } from '@medplum/fhirtypes';
+
+/** Why a source's answer could not be used. Values, not messages: they go to logs and audit. */
+export type UpstreamFailure =
+  | 'timeout'
+  | 'network'
+  | 'http-status'
+  | 'redirect'
+  | 'not-json'
+  | 'not-a-bundle'
+  | 'too-large'
+  | 'too-many-pages'
+  | 'foreign-link'
+  | 'ambiguous-patient';
+
+export class UpstreamError extends Error {
+  override readonly name = 'UpstreamError';
+  readonly failure: UpstreamFailure;
+  readonly httpStatus: number | undefined;
+  constructor(failure: UpstreamFailure, options?: ErrorOptions & { httpStatus?: number }) {
+    super(failure, options);
+    this.failure = failure;
+    this.httpStatus = options?.httpStatus;
+  }
+}
+
+export interface FhirClientOptions {
+  readonly baseUrl: string;
+  readonly fetch: typeof fetch;
+  readonly signal: AbortSignal;
+  /** Extra headers for every request (e.g. Authorization). */
+  readonly headers?: () => Promise<Record<string, string>>;
+  /** Per response body. */
+  readonly maxBytes?: number;
+  /** Per search, following Bundle.link[next]. */
+  readonly maxPages?: number;
+}
+
+const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
+const DEFAULT_MAX_PAGES = 10;
+
+/**
+ * A minimal FHIR R4 search client over fetch. It never follows redirects or `next` links that
+ * leave the configured base URL, so the source's credentials are never sent elsewhere.
+ */
+export class FhirClient {
+  readonly #options: FhirClientOptions;
+  readonly #base: URL;
+  /** Total bytes read, for cache sizing. */
+  bytesRead = 0;
+
+  constructor(options: FhirClientOptions) {
+    this.#options = options;
+    this.#base = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`);
+  }
+
+  /** Runs a search and follows `next` links; returns every entry resource across pages. */
+  async search(resourceType: string, params: Readonly<Record<string, string>>): Promise<Resource[]> {
+    const url = new URL(resourceType, this.#base);
+    for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+    const resources: Resource[] = [];
+    const maxPages = this.#options.maxPages ?? DEFAULT_MAX_PAGES;
+    let next: URL | undefined = url;
+    for (let page = 0; next; page++) {
+      if (page >= maxPages) throw new UpstreamError('too-many-pages');
+      const bundle = await this.#getBundle(next);
+      for (const entry of bundle.entry ?? []) if (entry.resource) resources.push(entry.resource);
+      const link = bundle.link?.find((l) => l.relation === 'next')?.url;
+      next = link ? this.#sameBase(link) : undefined;
+    }
+    return resources;
+  }
+
+  #sameBase(link: string): URL {
+    let url: URL;
+    try {
+      url = new URL(link, this.#base);
+    } catch (err) {
+      throw new UpstreamError('foreign-link', { cause: err });
+    }
+    if (url.origin !== this.#base.origin || !url.pathname.startsWith(this.#base.pathname.replace(/\/$/, ''))) {
+      throw new UpstreamError('foreign-link');
+    }
+    return url;
+  }
+
+  async #getBundle(url: URL): Promise<Bundle> {
+    const body = await this.#getJson(url);
+    if (typeof body !== 'object' || body === null || (body as { resourceType?: unknown }).resourceType !== 'Bundle') {
+      throw new UpstreamError('not-a-bundle');
+    }
+    return body as Bundle;
+  }
+
+  async #getJson(url: URL): Promise<unknown> {
+    const headers: Record<string, string> = { Accept: 'application/fhir+json', ...(await this.#options.headers?.()) };
+    let response: Response;
+    try {
+      response = await this.#options.fetch(url, { headers, redirect: 'manual', signal: this.#options.signal });
+    } catch (err) {
+      throw new UpstreamError(this.#options.signal.aborted ? 'timeout' : 'network', { cause: err });
+    }
+    if (response.status >= 300 && response.status < 400) {
+      await response.body?.cancel();
+      throw new UpstreamError('redirect', { httpStatus: response.status });
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new UpstreamError('http-status', { httpStatus: response.status });
+    }
+    const text = await this.#readCapped(response);
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (err) {
+      throw new UpstreamError('not-json', { cause: err });
+    }
+  }
+
+  // Reads the body with a byte cap so a huge or endless upstream cannot exhaust memory.
+  async #readCapped(response: Response): Promise<string> {
+    const max = this.#options.maxBytes ?? DEFAULT_MAX_BYTES;
+    const declared = Number(response.headers.get('content-length'));
+    if (declared > max) {
+      await response.body?.cancel();
+      throw new UpstreamError('too-large');
+    }
+    if (!response.body) return '';
+    const reader = response.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        total += value.byteLength;
+        if (total > max) {
+          await reader.cancel();
+          throw new UpstreamError('too-large');
+        }
+        chunks.push(value);
+      }
+    } catch (err) {
+      if (err instanceof UpstreamError) throw err;
+      throw new UpstreamError(this.#options.signal.aborted ? 'timeout' : 'network', { cause: err });
+    }
+    this.bytesRead += total;
+    return Buffer.concat(chunks).toString('utf8');
+  }
+}

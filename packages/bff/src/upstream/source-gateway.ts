@@ -1,0 +1,62 @@
+import type { SourceAnswer } from '@care-sidebar/shared';
+import type { SourceCache } from '../cache/source-cache.ts';
+import type { SourceConfig } from '../config/schema.ts';
+import type { Logger } from '../logger.ts';
+import { fetchSourceRecord } from './fetch-source-record.ts';
+import { UpstreamError } from './fhir-client.ts';
+
+export interface SourceGatewayDeps {
+  readonly sources: readonly SourceConfig[];
+  readonly cache: SourceCache;
+  readonly fetch: typeof fetch;
+  readonly clock: () => Date;
+  readonly log: Logger;
+}
+
+export interface PatientContext {
+  readonly nhsNumber: string;
+  /** From the launch, when the host sent it: a second identifier checked against each source. */
+  readonly birthDate?: string;
+}
+
+/**
+ * Asks every configured source for the patient, in parallel, each within its own deadline.
+ * A failing source becomes an `unavailable` answer; it never fails the others.
+ */
+export function createSourceGateway(deps: SourceGatewayDeps) {
+  async function ask(source: SourceConfig, patient: PatientContext, requestId: string): Promise<SourceAnswer> {
+    const ref = { id: source.id, name: source.name };
+    const started = performance.now();
+    try {
+      const cached = await deps.cache.get(source.id, patient.nhsNumber, async (cacheSignal) => {
+        // The deadline belongs to the shared fetch, not to any one request.
+        const signal = AbortSignal.any([cacheSignal, AbortSignal.timeout(source.timeoutMs)]);
+        const result = await fetchSourceRecord(patient.nhsNumber, { baseUrl: source.fhirBaseUrl, fetch: deps.fetch, signal });
+        return { sourceId: source.id, nhsNumber: patient.nhsNumber, fetchedAt: deps.clock(), result };
+      });
+      const fetchedAt = cached.fetchedAt.toISOString();
+      if (cached.result.status === 'not-found') return { source: ref, status: 'not-found', fetchedAt };
+      const birthDate = cached.result.record.patient.birthDate;
+      if (patient.birthDate && birthDate && birthDate !== patient.birthDate) {
+        // Same NHS number, different date of birth: not safe to show as this patient.
+        deps.log({ level: 'warn', msg: 'source demographics disagree with launch', requestId, source: source.id, failure: 'demographics-mismatch' });
+        return { source: ref, status: 'unavailable' };
+      }
+      deps.log({ level: 'info', msg: 'source answered', requestId, source: source.id, outcome: 'ok', latencyMs: Math.round(performance.now() - started) });
+      return { source: ref, status: 'ok', fetchedAt, record: cached.result.record };
+    } catch (err) {
+      const failure = err instanceof UpstreamError ? err.failure : 'error';
+      const httpStatus = err instanceof UpstreamError ? err.httpStatus : undefined;
+      deps.log({ level: 'warn', msg: 'source unavailable', requestId, source: source.id, failure, httpStatus, latencyMs: Math.round(performance.now() - started) });
+      return { source: ref, status: 'unavailable' };
+    }
+  }
+
+  return {
+    answersFor(patient: PatientContext, requestId: string): Promise<SourceAnswer[]> {
+      return Promise.all(deps.sources.map((source) => ask(source, patient, requestId)));
+    },
+  };
+}
+
+export type SourceGateway = ReturnType<typeof createSourceGateway>;

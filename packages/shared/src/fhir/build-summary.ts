@@ -1,0 +1,84 @@
+import type { DiagnosticReport, DocumentReference, Flag, Observation, Patient } from '@medplum/fhirtypes';
+import type {
+  FlagItem,
+  LetterItem,
+  ResultReport,
+  Section,
+  SectionStatus,
+  SourceOutcome,
+  SourceRef,
+  SummaryView,
+} from '../view-models.ts';
+import { compareReportsNewestFirst, mapDiagnosticReport } from './map-diagnostic-report.ts';
+import { compareLettersNewestFirst, mapDocumentReference } from './map-document-reference.ts';
+import { compareFlags, mapFlag } from './map-flag.ts';
+import { mapPatientBanner } from './map-patient.ts';
+
+/** What one source gave for the session's patient: already checked to be that patient. */
+export interface SourceRecord {
+  readonly patient: Patient;
+  readonly reports: readonly DiagnosticReport[];
+  readonly observations: readonly Observation[];
+  readonly documents: readonly DocumentReference[];
+  readonly flags: readonly Flag[];
+}
+
+export type SourceAnswer =
+  | { readonly source: SourceRef; readonly status: 'ok'; readonly fetchedAt: string; readonly record: SourceRecord }
+  | { readonly source: SourceRef; readonly status: 'not-found'; readonly fetchedAt: string }
+  | { readonly source: SourceRef; readonly status: 'unavailable' };
+
+function outcomeOf(answer: SourceAnswer): SourceOutcome {
+  return answer.status === 'unavailable'
+    ? { source: answer.source, status: 'unavailable' }
+    : { source: answer.source, status: answer.status, asOf: answer.fetchedAt };
+}
+
+function sectionOf<T>(answers: readonly SourceAnswer[], items: T[]): Section<T> {
+  const sources = answers.map(outcomeOf);
+  const answered = answers.filter((a) => a.status !== 'unavailable');
+  const status: SectionStatus =
+    answered.length === answers.length ? 'ok' : answered.length === 0 ? 'unavailable' : 'partial';
+  // The oldest retrieval time: the section is only as fresh as its stalest source.
+  const times = answered.map((a) => a.fetchedAt).sort();
+  const asOf = times[0];
+  return { status, ...(asOf ? { asOf } : {}), items: status === 'unavailable' ? [] : items, sources };
+}
+
+/**
+ * The summary for one patient from every source's answer (in configured source order).
+ * Pure: `now` decides which flags are current.
+ */
+export function buildSummary(nhsNumber: string, answers: readonly SourceAnswer[], now: Date): SummaryView {
+  const flags: FlagItem[] = [];
+  const reports: ResultReport[] = [];
+  const letters: LetterItem[] = [];
+  let banner = mapPatientBanner(nhsNumber, undefined, undefined);
+  for (const answer of answers) {
+    if (answer.status !== 'ok') continue;
+    const { record, source } = answer;
+    // Demographics from the first source (in configured order) that knows the patient.
+    if (!banner.name && !banner.birthDate) banner = mapPatientBanner(nhsNumber, record.patient, source);
+    const observationsById = new Map(record.observations.filter((o) => o.id).map((o) => [o.id as string, o]));
+    for (const r of record.reports) {
+      const item = mapDiagnosticReport(r, observationsById, source);
+      if (item) reports.push(item);
+    }
+    for (const d of record.documents) {
+      const item = mapDocumentReference(d, source);
+      if (item) letters.push(item);
+    }
+    for (const f of record.flags) {
+      const item = mapFlag(f, source, now);
+      if (item) flags.push(item);
+    }
+  }
+  return {
+    kind: 'summary',
+    patient: banner,
+    flags: sectionOf(answers, flags.sort(compareFlags)),
+    results: sectionOf(answers, reports.sort(compareReportsNewestFirst)),
+    letters: sectionOf(answers, letters.sort(compareLettersNewestFirst)),
+    generatedAt: now.toISOString(),
+  };
+}

@@ -1,0 +1,47 @@
+import type { DiagnosticReport, Observation } from '@medplum/fhirtypes';
+import type { ResultObservation, ResultReport, SourceRef } from '../view-models.ts';
+import { referenceDisplay, referencedId, toCodedConcept } from './codeable-concept.ts';
+import { isShownResultStatus, mapObservation } from './map-observation.ts';
+
+/**
+ * A report with its observations, looked up by id among what the source returned.
+ * Returns undefined for withdrawn reports and reports with nothing to show. Never throws.
+ */
+export function mapDiagnosticReport(
+  report: DiagnosticReport,
+  observationsById: ReadonlyMap<string, Observation>,
+  source: SourceRef,
+): ResultReport | undefined {
+  if (!report.id || !isShownResultStatus(report.status)) return undefined;
+  const name = toCodedConcept(report.code);
+  if (!name) return undefined;
+  const observations: ResultObservation[] = [];
+  for (const ref of report.result ?? []) {
+    const id = referencedId(ref.reference, 'Observation');
+    const obs = id === undefined ? undefined : observationsById.get(id);
+    const mapped = obs && mapObservation(obs);
+    if (mapped) observations.push(mapped);
+  }
+  const conclusion = report.conclusion?.trim();
+  if (observations.length === 0 && !conclusion) return undefined;
+  const effective = report.effectiveDateTime ?? report.effectivePeriod?.start;
+  const performer = report.performer?.map(referenceDisplay).find((d) => d !== undefined);
+  return {
+    id: `${source.id}:${report.id}`,
+    source,
+    name,
+    status: report.status,
+    ...(effective ? { effective } : {}),
+    ...(report.issued ? { issued: report.issued } : {}),
+    ...(performer ? { performer } : {}),
+    ...(conclusion ? { conclusion } : {}),
+    observations,
+  };
+}
+
+/** Newest first by clinically relevant time (effective, else issued); undated last. */
+export function compareReportsNewestFirst(a: ResultReport, b: ResultReport): number {
+  const ta = Date.parse(a.effective ?? a.issued ?? '') || 0;
+  const tb = Date.parse(b.effective ?? b.issued ?? '') || 0;
+  return tb - ta;
+}

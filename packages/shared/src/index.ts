@@ -1,0 +1,4 @@
+export * from './nhs-number.ts';
+export * from './view-models.ts';
+export * from './problem-types.ts';
+export * from './fhir/index.ts';

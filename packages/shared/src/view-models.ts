@@ -1,0 +1,169 @@
+/**
+ * View models: the one language between the BFF and the widget (DESIGN §3.2).
+ * Everything here is JSON: dates are ISO 8601 strings, absent values are omitted.
+ */
+
+/** A configured upstream source, as the user sees it. */
+export interface SourceRef {
+  readonly id: string;
+  readonly name: string;
+}
+
+/**
+ * What one source answered for one section.
+ * `not-found`: the source was asked and holds no record of this patient (not an error).
+ */
+export type SourceStatus = 'ok' | 'not-found' | 'unavailable';
+
+export interface SourceOutcome {
+  readonly source: SourceRef;
+  readonly status: SourceStatus;
+  /** When the source's data was retrieved from upstream (not when it was read from cache). */
+  readonly asOf?: string;
+}
+
+/**
+ * `ok`: every source answered; `partial`: some did, some did not (items shown are incomplete);
+ * `unavailable`: no source answered, so `items` is empty and says nothing about the patient.
+ */
+export type SectionStatus = 'ok' | 'partial' | 'unavailable';
+
+export interface Section<T> {
+  readonly status: SectionStatus;
+  /** The oldest upstream retrieval time among the sources that answered; absent when none did. */
+  readonly asOf?: string;
+  readonly items: readonly T[];
+  readonly sources: readonly SourceOutcome[];
+}
+
+export interface PatientName {
+  readonly family?: string;
+  readonly given: readonly string[];
+  readonly prefix?: readonly string[];
+}
+
+/** The patient banner. `nhsNumber` is always the session's patient. */
+export interface PatientBanner {
+  readonly nhsNumber: string;
+  readonly name?: PatientName;
+  /** YYYY-MM-DD */
+  readonly birthDate?: string;
+  readonly gender?: string;
+  /** The source the demographics came from. */
+  readonly source?: SourceRef;
+}
+
+export interface CodedConcept {
+  readonly display: string;
+  readonly system?: string;
+  readonly code?: string;
+}
+
+export type ResultValue =
+  | { readonly kind: 'quantity'; readonly value: number; readonly unit?: string; readonly comparator?: string }
+  | { readonly kind: 'text'; readonly text: string }
+  | { readonly kind: 'coded'; readonly concept: CodedConcept };
+
+/**
+ * HL7 v3 ObservationInterpretation codes that say a value is outside normal.
+ * `critical` marks the panic ranges (HH, LL, AA).
+ */
+export interface Interpretation {
+  readonly code: string;
+  readonly display: string;
+  readonly abnormal: boolean;
+  readonly critical: boolean;
+  /** true when the BFF derived it from the reference range because the source sent none. */
+  readonly computed: boolean;
+}
+
+export type ResultStatus = 'final' | 'amended' | 'corrected' | 'preliminary';
+
+export interface ResultObservation {
+  readonly id: string;
+  readonly name: CodedConcept;
+  readonly status: ResultStatus;
+  readonly value?: ResultValue;
+  /** Human text of the reference range, e.g. "59–104 umol/L" or the source's own text. */
+  readonly referenceRange?: string;
+  readonly interpretation?: Interpretation;
+  readonly effective?: string;
+  readonly issued?: string;
+}
+
+/** A report (panel) and the observations it groups. */
+export interface ResultReport {
+  readonly id: string;
+  readonly source: SourceRef;
+  readonly name: CodedConcept;
+  readonly status: ResultStatus;
+  readonly effective?: string;
+  readonly issued?: string;
+  /** Performing organisation or laboratory, as the source names it. */
+  readonly performer?: string;
+  readonly conclusion?: string;
+  readonly observations: readonly ResultObservation[];
+}
+
+export interface LetterItem {
+  readonly id: string;
+  readonly source: SourceRef;
+  readonly title: string;
+  /** e.g. "Discharge summary", "Outpatient letter". */
+  readonly type?: string;
+  readonly specialty?: string;
+  readonly author?: string;
+  readonly date?: string;
+  readonly status: 'current';
+  /** MIME types of the content the source offers (text/html, text/plain, application/pdf). */
+  readonly contentTypes: readonly string[];
+}
+
+export type FlagSeverity = 'high' | 'medium' | 'low' | 'unknown';
+
+export interface FlagItem {
+  readonly id: string;
+  /** The source organisation, or absent for a flag computed by a rule. */
+  readonly source?: SourceRef;
+  readonly computed: boolean;
+  readonly text: string;
+  readonly category?: string;
+  readonly severity: FlagSeverity;
+  /** When the flag started (period.start) or was last updated. */
+  readonly date?: string;
+}
+
+export interface SummaryView {
+  readonly kind: 'summary';
+  readonly patient: PatientBanner;
+  readonly flags: Section<FlagItem>;
+  readonly results: Section<ResultReport>;
+  readonly letters: Section<LetterItem>;
+  readonly generatedAt: string;
+}
+
+/** The patient has opted out of sharing: no clinical data at all, not even counts. */
+export interface OptedOutView {
+  readonly kind: 'opted-out';
+  readonly patient: { readonly nhsNumber: string };
+  readonly generatedAt: string;
+}
+
+/** `GET /api/v1/summary` 200 body. */
+export type SummaryResponse = SummaryView | OptedOutView;
+
+/** `POST /api/v1/session` request body. */
+export interface SessionRequest {
+  readonly launch: string;
+}
+
+/** `POST /api/v1/session` 201 body. */
+export interface SessionResponse {
+  readonly token: string;
+  readonly expiresAt: string;
+  readonly patient: { readonly nhsNumber: string };
+  readonly user: { readonly id: string; readonly name: string; readonly role: string; readonly org: string };
+}
+
+export const SECTION_NAMES = ['flags', 'results', 'letters'] as const;
+export type SectionName = (typeof SECTION_NAMES)[number];
