@@ -164,6 +164,13 @@ export class SqliteAuditStore implements AuditStore {
     return Promise.resolve(rows.map(fromRow));
   }
 
+  /** The durability settings in force on the store's own connection. */
+  durability(): { journalMode: string; synchronous: number } {
+    const journal = this.#db.prepare('PRAGMA journal_mode').get() as { journal_mode: string };
+    const sync = this.#db.prepare('PRAGMA synchronous').get() as { synchronous: number };
+    return { journalMode: journal.journal_mode, synchronous: sync.synchronous };
+  }
+
   ping(): Promise<void> {
     try {
       // A write transaction proves the file is writable without leaving anything behind.

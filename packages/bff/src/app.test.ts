@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { testConfig } from './test-support/launch-fixtures.ts';
+import { testApp } from './test-support/test-app.ts';
+
+const ALLOWED = 'https://gp.host.test';
+
+describe('HTTP surface', () => {
+  const t = testApp(testConfig());
+
+  it('sets the security header baseline on every response, errors included', async () => {
+    const responses = [
+      await t.request('/healthz'),
+      await t.request('/no-such-path'),
+      await t.request('/api/v1/summary'),
+      await t.request('/api/v1/session', { method: 'POST' }),
+    ];
+    for (const res of responses) {
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(res.headers.get('strict-transport-security')).toMatch(/^max-age=\d+/);
+      expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(res.headers.get('x-powered-by')).toBeNull();
+    }
+  });
+
+  it('answers unknown paths with a 404 problem', async () => {
+    const res = await t.request('/api/v1/patients/9990000026');
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(await res.json()).toMatchObject({ type: 'urn:care-sidebar:problem:not-found', status: 404, code: 'not-found' });
+  });
+
+  it('allows CORS only for configured origins, echoing the origin exactly with Vary: Origin', async () => {
+    const ok = await t.request('/api/v1/summary', { method: 'OPTIONS', headers: { Origin: ALLOWED, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization' } });
+    expect(ok.headers.get('access-control-allow-origin')).toBe(ALLOWED);
+    expect(ok.headers.get('vary')).toContain('Origin');
+    expect(ok.headers.get('access-control-allow-credentials')).toBeNull();
+    expect(ok.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization');
+
+    for (const origin of ['https://evil.test', 'null', 'https://gp.host.test.evil.test', 'http://gp.host.test', 'https://gp.host.test:444']) {
+      const pre = await t.request('/api/v1/summary', { method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'GET' } });
+      expect(pre.headers.get('access-control-allow-origin'), origin).toBeNull();
+      const get = await t.request('/api/v1/summary', { headers: { Origin: origin } });
+      expect(get.headers.get('access-control-allow-origin'), origin).toBeNull();
+    }
+  });
+
+  it('reports liveness and readiness', async () => {
+    expect(await (await t.request('/healthz')).json()).toEqual({ status: 'ok' });
+    const ready = await t.request('/readyz');
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { audit: 'ok' } });
+  });
+
+  it('does not mount the demo launch endpoints outside demo mode', async () => {
+    expect((await t.request('/demo/launch-token', { method: 'POST', body: '{}' })).status).toBe(404);
+    expect((await t.request('/demo/jwks.json')).status).toBe(404);
+  });
+});

@@ -1,0 +1,386 @@
+import type { Resource } from '@medplum/fhirtypes';
+import type { SummaryView } from '@care-sidebar/shared';
+import { http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { AuditStore } from '../audit/audit-store.ts';
+import { createIssuer, PATIENT_A, PATIENT_B, signLaunch, testConfig, type TestIssuer } from '../test-support/launch-fixtures.ts';
+import { fakeFhirSource } from '../test-support/fhir-source.ts';
+import { testApp, type TestApp } from '../test-support/test-app.ts';
+
+const HOST = 'https://gp-host.test';
+const A = 'https://fhir.a.test/R4';
+const B = 'https://fhir.b.test/fhir';
+const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
+const V3 = 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation';
+
+const patientA = (id: string, birthDate = PATIENT_A.birthDate): Resource => ({
+  resourceType: 'Patient',
+  id,
+  identifier: [{ system: NHS, value: PATIENT_A.nhsNumber }],
+  name: [{ use: 'official', family: 'Testpatient', given: ['Alice'] }],
+  birthDate,
+});
+
+// Hospital A: absolute references, potassium high, a discharge summary and an active flag.
+const hospitalA: Resource[] = [
+  patientA('pa-1'),
+  { resourceType: 'Patient', id: 'pb-1', identifier: [{ system: NHS, value: PATIENT_B.nhsNumber }], name: [{ family: 'Otherperson', given: ['Bob'] }], birthDate: PATIENT_B.birthDate },
+  {
+    resourceType: 'DiagnosticReport',
+    id: 'ue-1',
+    status: 'final',
+    code: { coding: [{ system: 'http://snomed.info/sct', code: '1000011000000107', display: 'Urea and electrolytes' }] },
+    subject: { reference: `${A}/Patient/pa-1` },
+    effectiveDateTime: '2026-11-20T09:30:00Z',
+    issued: '2026-11-20T13:00:00Z',
+    performer: [{ display: 'Hospital A Pathology' }],
+    result: [{ reference: `${A}/Observation/k-1` }, { reference: `${A}/Observation/na-1` }, { reference: `${A}/Observation/eie-1` }],
+  },
+  {
+    resourceType: 'Observation',
+    id: 'k-1',
+    status: 'final',
+    code: { coding: [{ system: 'http://loinc.org', code: '2823-3', display: 'Potassium' }] },
+    subject: { reference: `${A}/Patient/pa-1` },
+    valueQuantity: { value: 6.1, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' },
+    referenceRange: [{ low: { value: 3.5, unit: 'mmol/L' }, high: { value: 5.3, unit: 'mmol/L' } }],
+    interpretation: [{ coding: [{ system: V3, code: 'H' }] }],
+    effectiveDateTime: '2026-11-20T09:30:00Z',
+  },
+  {
+    resourceType: 'Observation',
+    id: 'na-1',
+    status: 'final',
+    code: { text: 'Sodium' },
+    subject: { reference: `${A}/Patient/pa-1` },
+    valueQuantity: { value: 139, unit: 'mmol/L' },
+    referenceRange: [{ low: { value: 133, unit: 'mmol/L' }, high: { value: 146, unit: 'mmol/L' } }],
+    interpretation: [{ coding: [{ system: V3, code: 'N' }] }],
+  },
+  {
+    resourceType: 'Observation',
+    id: 'eie-1',
+    status: 'entered-in-error',
+    code: { text: 'Urea' },
+    subject: { reference: `${A}/Patient/pa-1` },
+    valueQuantity: { value: 99, unit: 'mmol/L' },
+  },
+  {
+    resourceType: 'DocumentReference',
+    id: 'dis-1',
+    status: 'current',
+    type: { coding: [{ system: 'http://snomed.info/sct', code: '373942005', display: 'Discharge summary' }] },
+    subject: { reference: `${A}/Patient/pa-1` },
+    date: '2026-11-18T16:00:00Z',
+    author: [{ display: 'Hospital A Acute Medicine' }],
+    description: 'Discharge summary — acute medical unit',
+    content: [{ attachment: { contentType: 'text/html', data: 'PHA+U3ludGhldGljPC9wPg==' } }],
+  },
+  {
+    resourceType: 'DocumentReference',
+    id: 'old-1',
+    status: 'superseded',
+    subject: { reference: `${A}/Patient/pa-1` },
+    description: 'Superseded letter',
+    content: [],
+  },
+  {
+    resourceType: 'Flag',
+    id: 'fl-1',
+    status: 'active',
+    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/flag-category', code: 'safety' }] }],
+    code: { text: 'Risk of falls' },
+    subject: { reference: `${A}/Patient/pa-1` },
+    period: { start: '2026-10-01' },
+  },
+];
+
+// Hospital B: relative references; a clinic letter and an HbA1c.
+const hospitalB: Resource[] = [
+  { ...patientA('b-77'), name: [{ family: 'Testpatient', given: ['Alice'] }] } as Resource,
+  {
+    resourceType: 'DiagnosticReport',
+    id: 'hba-1',
+    status: 'preliminary',
+    code: { text: 'HbA1c' },
+    subject: { reference: 'Patient/b-77' },
+    issued: '2026-11-22T10:00:00Z',
+    result: [{ reference: 'Observation/hba-obs' }],
+  },
+  {
+    resourceType: 'Observation',
+    id: 'hba-obs',
+    status: 'preliminary',
+    code: { text: 'HbA1c (IFCC)' },
+    subject: { reference: 'Patient/b-77' },
+    valueQuantity: { value: 58, unit: 'mmol/mol' },
+    referenceRange: [{ high: { value: 47, unit: 'mmol/mol' } }],
+  },
+  {
+    resourceType: 'DocumentReference',
+    id: 'clinic-1',
+    status: 'current',
+    type: { text: 'Outpatient letter' },
+    context: { practiceSetting: { text: 'Diabetes and endocrinology' } },
+    subject: { reference: 'Patient/b-77' },
+    date: '2026-11-10',
+    author: [{ display: 'Hospital B Diabetes Centre' }],
+    content: [{ attachment: { contentType: 'application/pdf', title: 'Diabetes clinic letter', url: `${B}/Binary/x` } }],
+  },
+];
+
+let calls: string[] = [];
+const server = setupServer();
+let host: TestIssuer;
+
+beforeAll(async () => {
+  host = await createIssuer(HOST);
+  server.listen({ onUnhandledFrame: 'error' });
+});
+beforeEach(() => {
+  calls = [];
+  server.use(
+    fakeFhirSource({ baseUrl: A, resources: hospitalA, calls, pageSize: 2 }),
+    fakeFhirSource({ baseUrl: B, resources: hospitalB, calls, supportsInclude: true }),
+  );
+});
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
+
+function config(overrides: Parameters<typeof testConfig>[0] = {}) {
+  return testConfig({
+    trustedIssuers: [{ issuer: HOST, jwks: { keys: [host.publicJwk as { kty: string; kid: string }] } }],
+    sources: [
+      { id: 'hospital-a', name: 'Hospital A', fhirBaseUrl: A, timeoutMs: 1000 },
+      { id: 'hospital-b', name: 'Hospital B', fhirBaseUrl: B, timeoutMs: 1000 },
+    ],
+    ...overrides,
+  });
+}
+
+async function sessionFor(t: TestApp, claims: Record<string, unknown> = {}): Promise<string> {
+  const res = await t.startSession(await signLaunch(host, { claims }));
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { token: string }).token;
+}
+
+async function summary(t: TestApp, token: string): Promise<Response> {
+  return t.request('/api/v1/summary', { headers: { Authorization: `Bearer ${token}` } });
+}
+
+describe('GET /api/v1/summary', () => {
+  it('returns flags, results and letters from every source with values, units, titles and source names', async () => {
+    const t = testApp(config());
+    const res = await summary(t, await sessionFor(t));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const view = (await res.json()) as SummaryView;
+    expect(view.kind).toBe('summary');
+    expect(view.patient).toMatchObject({ nhsNumber: PATIENT_A.nhsNumber, name: { family: 'Testpatient', given: ['Alice'] }, birthDate: '1957-03-12' });
+
+    expect(view.flags.items.map((f) => [f.text, f.source?.name, f.severity])).toEqual([['Risk of falls', 'Hospital A', 'high']]);
+
+    expect(view.results.status).toBe('ok');
+    const [hba, ue] = view.results.items;
+    expect(hba).toMatchObject({ name: { display: 'HbA1c' }, status: 'preliminary', source: { id: 'hospital-b', name: 'Hospital B' } });
+    expect(hba?.observations[0]).toMatchObject({ value: { kind: 'quantity', value: 58, unit: 'mmol/mol' }, interpretation: { code: 'H', computed: true } });
+    expect(ue).toMatchObject({ name: { display: 'Urea and electrolytes' }, performer: 'Hospital A Pathology', source: { name: 'Hospital A' } });
+    expect(ue?.observations.map((o) => [o.name.display, o.value, o.interpretation?.display, o.referenceRange])).toEqual([
+      ['Potassium', { kind: 'quantity', value: 6.1, unit: 'mmol/L' }, 'High', '3.5–5.3 mmol/L'],
+      ['Sodium', { kind: 'quantity', value: 139, unit: 'mmol/L' }, 'Normal', '133–146 mmol/L'],
+    ]);
+
+    expect(view.letters.items.map((l) => [l.title, l.type, l.specialty, l.author, l.source.name])).toEqual([
+      ['Discharge summary — acute medical unit', 'Discharge summary', undefined, 'Hospital A Acute Medicine', 'Hospital A'],
+      ['Diabetes clinic letter', 'Outpatient letter', 'Diabetes and endocrinology', 'Hospital B Diabetes Centre', 'Hospital B'],
+    ]);
+    expect(JSON.stringify(view)).not.toContain('Superseded');
+  });
+
+  it('audits the view, with counts and source outcomes, before answering', async () => {
+    const t = testApp(config());
+    await summary(t, await sessionFor(t));
+    const [record] = await t.audit.recent(1);
+    expect(record).toMatchObject({
+      action: 'summary-view',
+      outcome: 'shown',
+      nhsNumber: PATIENT_A.nhsNumber,
+      userVerified: true,
+      sections: { flags: 1, results: 2, letters: 2 },
+      sources: [{ id: 'hospital-a', status: 'ok' }, { id: 'hospital-b', status: 'ok' }],
+    });
+    expect(record?.user).toMatchObject({ name: 'Dr Ada Testwell', role: 'R8000', org: 'Y12345' });
+  });
+
+  it('sends no data when the audit write fails (503 problem+json)', async () => {
+    const t = testApp(config());
+    const token = await sessionFor(t);
+    const failing: AuditStore = {
+      append: () => Promise.reject(new Error('disk full')),
+      claimJti: () => Promise.resolve(true),
+      recent: () => Promise.resolve([]),
+      ping: () => Promise.reject(new Error('disk full')),
+      close: () => Promise.resolve(),
+    };
+    const broken = testApp(config(), { audit: failing });
+    const res = await summary(broken, token);
+    expect(res.status).toBe(503);
+    const text = await res.text();
+    expect(JSON.parse(text)).toMatchObject({ code: 'audit-unavailable' });
+    expect(text).not.toContain('Potassium');
+    expect(text).not.toContain(PATIENT_A.nhsNumber);
+    expect((await broken.request('/readyz')).status).toBe(503);
+  });
+
+  it('shows the other sources when one fails, and names the failed one', async () => {
+    server.use(http.get(`${B}/:type`, () => HttpResponse.json({ resourceType: 'OperationOutcome' }, { status: 500 })));
+    const t = testApp(config());
+    const view = (await (await summary(t, await sessionFor(t))).json()) as SummaryView;
+    expect(view.results.status).toBe('partial');
+    expect(view.results.sources).toEqual([
+      expect.objectContaining({ source: { id: 'hospital-a', name: 'Hospital A' }, status: 'ok' }),
+      { source: { id: 'hospital-b', name: 'Hospital B' }, status: 'unavailable' },
+    ]);
+    expect(view.results.items.map((r) => r.source.id)).toEqual(['hospital-a']);
+    expect(view.letters.items).toHaveLength(1);
+  });
+
+  it('marks every section unavailable when no source answers, without claiming there is no data', async () => {
+    server.use(http.get(`${A}/:type`, () => HttpResponse.error()), http.get(`${B}/:type`, () => HttpResponse.text('<html>', { status: 200 })));
+    const t = testApp(config());
+    const view = (await (await summary(t, await sessionFor(t))).json()) as SummaryView;
+    for (const section of [view.flags, view.results, view.letters]) {
+      expect(section.status).toBe('unavailable');
+      expect(section.asOf).toBeUndefined();
+    }
+    expect((await t.audit.recent(1))[0]).toMatchObject({ outcome: 'error', reason: 'sources-unavailable' });
+  });
+
+  it('times out a slow source within its deadline and shows the rest', async () => {
+    server.use(http.get(`${B}/:type`, async () => {
+      await new Promise((r) => setTimeout(r, 3_000));
+      return HttpResponse.json({ resourceType: 'Bundle', type: 'searchset' });
+    }));
+    const t = testApp(config({ sources: [
+      { id: 'hospital-a', name: 'Hospital A', fhirBaseUrl: A, timeoutMs: 1000 },
+      { id: 'hospital-b', name: 'Hospital B', fhirBaseUrl: B, timeoutMs: 200 },
+    ] }));
+    const token = await sessionFor(t);
+    const started = performance.now();
+    const view = (await (await summary(t, token)).json()) as SummaryView;
+    expect(performance.now() - started).toBeLessThan(1500);
+    expect(view.results.status).toBe('partial');
+  });
+
+  it('treats a patient unknown to a source as not-found, not as a failure', async () => {
+    const t = testApp(config());
+    const view = (await (await summary(t, await sessionFor(t, { nhs_number: PATIENT_B.nhsNumber }))).json()) as SummaryView;
+    expect(view.patient.nhsNumber).toBe(PATIENT_B.nhsNumber);
+    expect(view.results.status).toBe('ok');
+    expect(view.results.sources.map((s) => s.status)).toEqual(['ok', 'not-found']);
+    expect(view.results.items).toEqual([]);
+  });
+
+  it('refuses a source whose Patient has another date of birth than the launch said', async () => {
+    const t = testApp(config());
+    const view = (await (await summary(t, await sessionFor(t, { birthdate: '1960-01-01' }))).json()) as SummaryView;
+    expect(view.results.status).toBe('unavailable');
+    expect(JSON.stringify(view)).not.toContain('Potassium');
+  });
+
+  it('does not call upstream again for a repeat view within the TTL, and never serves one patient to another', async () => {
+    const t = testApp(config());
+    await summary(t, await sessionFor(t));
+    const first = calls.length;
+    expect(first).toBeGreaterThan(0);
+    await summary(t, await sessionFor(t));
+    expect(calls.length).toBe(first);
+
+    const viewB = (await (await summary(t, await sessionFor(t, { nhs_number: PATIENT_B.nhsNumber }))).json()) as SummaryView;
+    expect(calls.length).toBeGreaterThan(first);
+    expect(viewB.patient.nhsNumber).toBe(PATIENT_B.nhsNumber);
+    expect(JSON.stringify(viewB)).not.toContain('Potassium');
+  });
+
+  it('asks upstream again once the TTL has passed', async () => {
+    const t = testApp(config({ cache: { ttlSeconds: 1, maxBytes: 1_000_000 } }));
+    await summary(t, await sessionFor(t));
+    const first = calls.length;
+    await new Promise((r) => setTimeout(r, 1100));
+    await summary(t, await sessionFor(t));
+    expect(calls.length).toBe(first * 2);
+  });
+
+  it('coalesces concurrent cold views of one patient into one upstream fetch', async () => {
+    const t = testApp(config());
+    const tokens = await Promise.all(Array.from({ length: 10 }, () => sessionFor(t)));
+    const responses = await Promise.all(tokens.map((token) => summary(t, token)));
+    expect(responses.every((r) => r.status === 200)).toBe(true);
+    expect(calls.filter((c) => c === 'Patient')).toHaveLength(2);
+  });
+
+  it('requires a session: 401 with a Bearer challenge', async () => {
+    const t = testApp(config());
+    const res = await t.request('/api/v1/summary');
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toContain('Bearer');
+    expect(((await res.json()) as { code: string }).code).toBe('unauthenticated');
+    const bad = await t.request('/api/v1/summary', { headers: { Authorization: 'Bearer not.a.token' } });
+    expect(((await bad.json()) as { code: string }).code).toBe('session-invalid');
+  });
+
+  it('refuses an expired session, and a session token with a flipped byte', async () => {
+    const t = testApp(config());
+    const token = await sessionFor(t);
+    const [h, p, s] = token.split('.') as [string, string, string];
+    const flipped = `${h}.${p}.${s.startsWith('A') ? 'B' : 'A'}${s.slice(1)}`;
+    expect(((await (await summary(t, flipped)).json()) as { code: string }).code).toBe('session-invalid');
+    t.clock.now = new Date(t.clock.now.getTime() + 16 * 60_000);
+    const res = await summary(t, token);
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { code: string }).code).toBe('session-expired');
+  });
+
+  it('ignores any attempt to name another patient in the URL or headers', async () => {
+    const t = testApp(config());
+    const token = await sessionFor(t);
+    const res = await t.request(`/api/v1/summary?patient=${PATIENT_B.nhsNumber}&nhs_number=${PATIENT_B.nhsNumber}`, {
+      headers: { Authorization: `Bearer ${token}`, 'X-Patient-Id': PATIENT_B.nhsNumber },
+    });
+    const view = (await res.json()) as SummaryView;
+    expect(view.patient.nhsNumber).toBe(PATIENT_A.nhsNumber);
+  });
+
+  it('does not follow a next link to another host', async () => {
+    server.use(http.get(`${B}/DiagnosticReport`, () => HttpResponse.json({ resourceType: 'Bundle', type: 'searchset', link: [{ relation: 'next', url: 'https://evil.test/fhir/DiagnosticReport?page=2' }], entry: [] })));
+    const t = testApp(config());
+    const view = (await (await summary(t, await sessionFor(t))).json()) as SummaryView;
+    expect(view.results.sources.find((s) => s.source.id === 'hospital-b')?.status).toBe('unavailable');
+  });
+
+  it("drops entries about another patient that a source wrongly returns for this patient's search", async () => {
+    const foreign = { resourceType: 'Flag', id: 'fl-foreign', status: 'active', code: { text: 'Foreign flag' }, subject: { reference: `${A}/Patient/pb-1` } };
+    const noSubject = { resourceType: 'Flag', id: 'fl-nosubject', status: 'active', code: { text: 'Flag without subject' } };
+    const own = hospitalA.find((r) => r.id === 'fl-1');
+    server.use(http.get(`${A}/Flag`, () => HttpResponse.json({ resourceType: 'Bundle', type: 'searchset', entry: [own, foreign, noSubject].map((resource) => ({ resource })) })));
+    const t = testApp(config());
+    const view = (await (await summary(t, await sessionFor(t))).json()) as SummaryView;
+    expect(view.flags.items.map((f) => f.text)).toEqual(['Risk of falls']);
+  });
+
+  it('refuses a source with two records for one NHS number rather than guessing', async () => {
+    server.use(fakeFhirSource({ baseUrl: B, resources: [...hospitalB, patientA('b-78')] }));
+    const t = testApp(config());
+    const view = (await (await summary(t, await sessionFor(t))).json()) as SummaryView;
+    expect(view.results.sources.find((s) => s.source.id === 'hospital-b')?.status).toBe('unavailable');
+  });
+
+  it('keeps patient data out of the logs', async () => {
+    const t = testApp(config());
+    await summary(t, await sessionFor(t));
+    const logs = JSON.stringify(t.logs);
+    expect(t.logs.length).toBeGreaterThan(2);
+    for (const secret of [PATIENT_A.nhsNumber, 'Testpatient', 'Potassium', '6.1', 'Ada Testwell']) expect(logs).not.toContain(secret);
+  });
+});
