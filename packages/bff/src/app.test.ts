@@ -29,18 +29,38 @@ describe('HTTP surface', () => {
     const res = await t.request('/api/v1/patients/9990000026');
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
-    expect(await res.json()).toMatchObject({ type: 'urn:care-sidebar:problem:not-found', status: 404, code: 'not-found' });
+    expect(await res.json()).toMatchObject({
+      type: 'urn:care-sidebar:problem:not-found',
+      status: 404,
+      code: 'not-found',
+    });
   });
 
   it('allows CORS only for configured origins, echoing the origin exactly with Vary: Origin', async () => {
-    const ok = await t.request('/api/v1/summary', { method: 'OPTIONS', headers: { Origin: ALLOWED, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization' } });
+    const ok = await t.request('/api/v1/summary', {
+      method: 'OPTIONS',
+      headers: {
+        Origin: ALLOWED,
+        'Access-Control-Request-Method': 'GET',
+        'Access-Control-Request-Headers': 'authorization',
+      },
+    });
     expect(ok.headers.get('access-control-allow-origin')).toBe(ALLOWED);
     expect(ok.headers.get('vary')).toContain('Origin');
     expect(ok.headers.get('access-control-allow-credentials')).toBeNull();
     expect(ok.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization');
 
-    for (const origin of ['https://evil.test', 'null', 'https://gp.host.test.evil.test', 'http://gp.host.test', 'https://gp.host.test:444']) {
-      const pre = await t.request('/api/v1/summary', { method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'GET' } });
+    for (const origin of [
+      'https://evil.test',
+      'null',
+      'https://gp.host.test.evil.test',
+      'http://gp.host.test',
+      'https://gp.host.test:444',
+    ]) {
+      const pre = await t.request('/api/v1/summary', {
+        method: 'OPTIONS',
+        headers: { Origin: origin, 'Access-Control-Request-Method': 'GET' },
+      });
       expect(pre.headers.get('access-control-allow-origin'), origin).toBeNull();
       const get = await t.request('/api/v1/summary', { headers: { Origin: origin } });
       expect(get.headers.get('access-control-allow-origin'), origin).toBeNull();

@@ -34,7 +34,8 @@ export interface App {
 }
 
 function methodNotAllowed(allow: string) {
-  return (c: { get: (k: 'requestId') => string }) => problemResponse('method-not-allowed', 405, c.get('requestId'), { Allow: allow });
+  return (c: { get: (k: 'requestId') => string }) =>
+    problemResponse('method-not-allowed', 405, c.get('requestId'), { Allow: allow });
 }
 
 /** Builds the BFF from its validated config and collaborators; no module singletons. */
@@ -70,7 +71,14 @@ export function createApp(deps: AppDeps): App {
   app.all('/api/v1/session', methodNotAllowed('POST'));
   app.all('/api/v1/summary', methodNotAllowed('GET'));
   if (deps.demo) {
-    app.use('/demo/*', cors({ origin: (origin) => (allowed.has(origin) ? origin : null), allowMethods: ['GET', 'POST'], allowHeaders: ['Content-Type'] }));
+    app.use(
+      '/demo/*',
+      cors({
+        origin: (origin) => (allowed.has(origin) ? origin : null),
+        allowMethods: ['GET', 'POST'],
+        allowHeaders: ['Content-Type'],
+      }),
+    );
     app.route('/demo', demoRoutes(deps.demo, config.publicUrl, clock));
   }
   return { app, cache };

@@ -17,7 +17,7 @@ export const PROBLEM_CODES = {
   'launch-incomplete': 'The launch token lacks a required claim',
   'launch-replayed': 'The launch token has already been used',
   'launch-verification-unavailable': 'The launch token cannot be checked right now',
-  'unauthenticated': 'A session token is required',
+  unauthenticated: 'A session token is required',
   'session-invalid': 'The session token is not valid',
   'session-expired': 'The session has expired',
   'insufficient-role': 'Your role does not allow access to clinical data',

@@ -34,10 +34,17 @@ describe('SqliteAuditStore', () => {
   it('appends records with increasing sequence numbers and reads them back newest first', async () => {
     const store = SqliteAuditStore.open(':memory:');
     const a = await store.append(entry({ requestId: 'r1' }));
-    const b = await store.append(entry({ requestId: 'r2', outcome: 'refused', reason: 'launch-expired', userVerified: false }));
+    const b = await store.append(
+      entry({ requestId: 'r2', outcome: 'refused', reason: 'launch-expired', userVerified: false }),
+    );
     expect(b.seq).toBeGreaterThan(a.seq);
     const [latest, earlier] = await store.recent(2);
-    expect(latest).toMatchObject({ requestId: 'r2', outcome: 'refused', reason: 'launch-expired', userVerified: false });
+    expect(latest).toMatchObject({
+      requestId: 'r2',
+      outcome: 'refused',
+      reason: 'launch-expired',
+      userVerified: false,
+    });
     expect(earlier).toEqual({ ...entry({ requestId: 'r1' }), seq: a.seq });
   });
 

@@ -9,7 +9,15 @@ const valid = {
   publicUrl: 'https://bff.example.nhs.uk',
   trustedIssuers: [{ issuer: 'https://gp.example', jwksUri: 'https://gp.example/.well-known/jwks.json' }],
   clinicalRoles: ['R8000'],
-  sources: [{ id: 'hospital-a', name: 'Hospital A', fhirBaseUrl: 'https://fhir.hospital-a.example/R4', timeoutMs: 3000, auth: { type: 'none' } }],
+  sources: [
+    {
+      id: 'hospital-a',
+      name: 'Hospital A',
+      fhirBaseUrl: 'https://fhir.hospital-a.example/R4',
+      timeoutMs: 3000,
+      auth: { type: 'none' },
+    },
+  ],
   session: { ttlSeconds: 900, secretEnv: 'SESSION_SECRET' },
 };
 
@@ -38,7 +46,11 @@ describe('config', () => {
   });
 
   it('names a wrong setting by its dotted path, and reports every fault at once', () => {
-    const bad = { ...valid, sources: [valid.sources[0], { ...valid.sources[0], id: 'hospital-b', timeoutMs: -5 }], port: 'eighty' };
+    const bad = {
+      ...valid,
+      sources: [valid.sources[0], { ...valid.sources[0], id: 'hospital-b', timeoutMs: -5 }],
+      port: 'eighty',
+    };
     const found = faults(bad);
     expect(found.some((f) => f.startsWith('sources[1].timeoutMs'))).toBe(true);
     expect(found.some((f) => f.startsWith('port'))).toBe(true);
@@ -46,8 +58,12 @@ describe('config', () => {
 
   it('requires https except on loopback hosts', () => {
     expect(faults({ ...valid, publicUrl: 'http://bff.example.nhs.uk' })[0]).toMatch(/^publicUrl must be an https: URL/);
-    expect(faults({ ...valid, sources: [{ ...valid.sources[0], fhirBaseUrl: 'http://10.0.0.5/fhir' }] })[0]).toMatch(/^sources\[0\]\.fhirBaseUrl/);
-    expect(faults({ ...valid, trustedIssuers: [{ issuer: 'x', jwksUri: 'http://gp.example/jwks' }] })[0]).toMatch(/^trustedIssuers\[0\]/);
+    expect(faults({ ...valid, sources: [{ ...valid.sources[0], fhirBaseUrl: 'http://10.0.0.5/fhir' }] })[0]).toMatch(
+      /^sources\[0\]\.fhirBaseUrl/,
+    );
+    expect(faults({ ...valid, trustedIssuers: [{ issuer: 'x', jwksUri: 'http://gp.example/jwks' }] })[0]).toMatch(
+      /^trustedIssuers\[0\]/,
+    );
     for (const host of ['127.0.0.1:9000', 'localhost', '[::1]:8080']) {
       expect(faults({ ...valid, publicUrl: `http://${host}` })).toEqual([]);
     }
@@ -55,12 +71,20 @@ describe('config', () => {
 
   it('refuses unknown settings, duplicate source ids and a bad auth block', () => {
     expect(faults({ ...valid, sesion: {} })[0]).toMatch(/unknown setting\(s\) sesion/);
-    expect(faults({ ...valid, sources: [valid.sources[0], valid.sources[0]] })[0]).toMatch(/^sources\[1\]\.id duplicates/);
-    expect(faults({ ...valid, sources: [{ ...valid.sources[0], auth: { type: 'private_key_jwt' } }] }).some((f) => f.startsWith('sources[0].auth'))).toBe(true);
+    expect(faults({ ...valid, sources: [valid.sources[0], valid.sources[0]] })[0]).toMatch(
+      /^sources\[1\]\.id duplicates/,
+    );
+    expect(
+      faults({ ...valid, sources: [{ ...valid.sources[0], auth: { type: 'private_key_jwt' } }] }).some((f) =>
+        f.startsWith('sources[0].auth'),
+      ),
+    ).toBe(true);
   });
 
   it('names the session secret variable when it is missing or short', () => {
-    expect(faults(valid, {})).toEqual(['session.secretEnv names SESSION_SECRET, which must be set to a secret of at least 32 bytes']);
+    expect(faults(valid, {})).toEqual([
+      'session.secretEnv names SESSION_SECRET, which must be set to a secret of at least 32 bytes',
+    ]);
     expect(faults(valid, { SESSION_SECRET: 'short' })).toHaveLength(1);
   });
 

@@ -13,7 +13,10 @@ export class ConfigError extends Error {
 }
 
 function dotted(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
+  return path.reduce<string>(
+    (out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)),
+    '',
+  );
 }
 
 const MIN_SECRET_BYTES = 32;
@@ -47,7 +50,9 @@ export function loadConfig(path: string, env: Readonly<Record<string, string | u
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError([`CARE_SIDEBAR_CONFIG: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`]);
+    throw new ConfigError([
+      `CARE_SIDEBAR_CONFIG: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    ]);
   }
   let raw: unknown;
   try {
@@ -57,4 +62,3 @@ export function loadConfig(path: string, env: Readonly<Record<string, string | u
   }
   return parseConfig(raw, env);
 }
-

@@ -26,7 +26,9 @@ const origin = z.string().refine(
       return false;
     }
   },
-  { message: 'must be an origin like https://host.example (scheme, host and optional port, no path or trailing slash)' },
+  {
+    message: 'must be an origin like https://host.example (scheme, host and optional port, no path or trailing slash)',
+  },
 );
 
 const jwk = z.looseObject({ kty: z.string(), kid: z.string().min(1) });
@@ -77,7 +79,10 @@ export const configSchema = z
     cache: z
       .strictObject({
         ttlSeconds: z.int().min(0).max(300).default(60),
-        maxBytes: z.int().min(0).default(64 * 1024 * 1024),
+        maxBytes: z
+          .int()
+          .min(0)
+          .default(64 * 1024 * 1024),
       })
       .default({ ttlSeconds: 60, maxBytes: 64 * 1024 * 1024 }),
     audit: z
@@ -100,12 +105,14 @@ export const configSchema = z
   .superRefine((config, ctx) => {
     const ids = new Set<string>();
     config.sources.forEach((s, i) => {
-      if (ids.has(s.id)) ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `duplicates another source id "${s.id}"` });
+      if (ids.has(s.id))
+        ctx.addIssue({ code: 'custom', path: ['sources', i, 'id'], message: `duplicates another source id "${s.id}"` });
       ids.add(s.id);
     });
     const issuers = new Set<string>();
     config.trustedIssuers.forEach((t, i) => {
-      if (issuers.has(t.issuer)) ctx.addIssue({ code: 'custom', path: ['trustedIssuers', i, 'issuer'], message: 'is listed twice' });
+      if (issuers.has(t.issuer))
+        ctx.addIssue({ code: 'custom', path: ['trustedIssuers', i, 'issuer'], message: 'is listed twice' });
       issuers.add(t.issuer);
     });
   });

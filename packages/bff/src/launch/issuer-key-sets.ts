@@ -1,11 +1,4 @@
-import {
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  customFetch,
-  errors,
-  type JSONWebKeySet,
-  type JWTVerifyGetKey,
-} from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, type JWTVerifyGetKey } from 'jose';
 import type { TrustedIssuerConfig } from '../config/schema.ts';
 
 /** The issuer's key set could not be fetched or read: new launches fail closed (503), not 401. */
@@ -27,7 +20,10 @@ export interface KeySetOptions {
  * One key resolver per trusted issuer, never a merged set: a key of issuer B can never
  * verify a token claiming to be from issuer A (RFC 8725 §3.8).
  */
-export function issuerKeySets(issuers: readonly TrustedIssuerConfig[], options: KeySetOptions): ReadonlyMap<string, JWTVerifyGetKey> {
+export function issuerKeySets(
+  issuers: readonly TrustedIssuerConfig[],
+  options: KeySetOptions,
+): ReadonlyMap<string, JWTVerifyGetKey> {
   const sets = new Map<string, JWTVerifyGetKey>();
   for (const issuer of issuers) {
     const resolve =
@@ -38,7 +34,7 @@ export function issuerKeySets(issuers: readonly TrustedIssuerConfig[], options: 
             cooldownDuration: options.cooldownMs ?? 30_000,
             [customFetch]: options.fetch,
           })
-        : createLocalJWKSet(issuer.jwks as unknown as JSONWebKeySet);
+        : createLocalJWKSet(issuer.jwks);
     sets.set(issuer.issuer, distinguishUnavailable(resolve));
   }
   return sets;

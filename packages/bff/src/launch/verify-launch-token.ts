@@ -75,7 +75,14 @@ export interface VerifyLaunchOptions {
 function peekClaims(token: string): ClaimedLaunch {
   try {
     const p = decodeJwt(token) as Record<string, unknown>;
-    return { issuer: p['iss'], sub: p['sub'], name: p['name'], role: p['role'], org: p['org'], nhs_number: p['nhs_number'] };
+    return {
+      issuer: p['iss'],
+      sub: p['sub'],
+      name: p['name'],
+      role: p['role'],
+      org: p['org'],
+      nhs_number: p['nhs_number'],
+    };
   } catch {
     return {};
   }
@@ -115,7 +122,8 @@ export async function verifyLaunchToken(token: string, options: VerifyLaunchOpti
   if (typeof header.alg !== 'string' || !(LAUNCH_ALGORITHMS as readonly string[]).includes(header.alg)) {
     throw refusal('launch-invalid', claimed);
   }
-  if (typeof header.kid !== 'string' || header.kid.length === 0 || header.kid.length > 256) throw refusal('launch-invalid', claimed);
+  if (typeof header.kid !== 'string' || header.kid.length === 0 || header.kid.length > 256)
+    throw refusal('launch-invalid', claimed);
   if (header.typ !== undefined && header.typ.toUpperCase() !== 'JWT') throw refusal('launch-invalid', claimed);
 
   // The key set comes from the allow-listed issuer the token names; an unknown issuer costs no fetch.

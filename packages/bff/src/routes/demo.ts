@@ -21,7 +21,10 @@ export interface DemoLauncher {
 
 const launchRequest = z.strictObject({
   nhsNumber: z.string().refine(isValidNhsNumber, 'must be a valid NHS number'),
-  birthdate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+  birthdate: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .optional(),
 });
 
 export function demoRoutes(demo: DemoLauncher, audience: string, clock: () => Date): Hono<AppEnv> {

@@ -87,13 +87,29 @@ describe('POST /api/v1/session', () => {
   it('starts a session bound to user and patient, and audits it', async () => {
     const res = await t.startSession(await signLaunch(host));
     expect(res.status).toBe(201);
-    const body = (await res.json()) as { token: string; expiresAt: string; patient: { nhsNumber: string }; user: { id: string } };
+    const body = (await res.json()) as {
+      token: string;
+      expiresAt: string;
+      patient: { nhsNumber: string };
+      user: { id: string };
+    };
     expect(body.patient.nhsNumber).toBe(PATIENT_A.nhsNumber);
-    expect(body.user).toEqual({ id: 'urn:uuid:5a0b4d1e-0c3e-4b36-9a41-1c6a4e0f2a11', name: 'Dr Ada Testwell', role: 'R8000', org: 'Y12345' });
+    expect(body.user).toEqual({
+      id: 'urn:uuid:5a0b4d1e-0c3e-4b36-9a41-1c6a4e0f2a11',
+      name: 'Dr Ada Testwell',
+      role: 'R8000',
+      org: 'Y12345',
+    });
     expect(Date.parse(body.expiresAt) - Date.now()).toBeGreaterThan(800_000);
     expect(body.token.split('.')).toHaveLength(3);
     const [record] = await t.audit.recent(1);
-    expect(record).toMatchObject({ action: 'session-start', outcome: 'started', userVerified: true, nhsNumber: PATIENT_A.nhsNumber, issuer: HOST });
+    expect(record).toMatchObject({
+      action: 'session-start',
+      outcome: 'started',
+      userVerified: true,
+      nhsNumber: PATIENT_A.nhsNumber,
+      issuer: HOST,
+    });
     expect(record?.user).toMatchObject({ id: body.user.id, role: 'R8000', org: 'Y12345' });
   });
 
@@ -101,7 +117,11 @@ describe('POST /api/v1/session', () => {
     expect((await t.startSession(await signLaunch(other))).status).toBe(201);
     expect((await t.startSession(await signLaunch(remote))).status).toBe(201);
     const ed = await createIssuer(HOST, 'ed-key', 'EdDSA');
-    const t2 = testApp(testConfig({ trustedIssuers: [{ issuer: HOST, jwks: { keys: [ed.publicJwk as { kty: string; kid: string }] } }] }));
+    const t2 = testApp(
+      testConfig({
+        trustedIssuers: [{ issuer: HOST, jwks: { keys: [ed.publicJwk as { kty: string; kid: string }] } }],
+      }),
+    );
     expect((await t2.startSession(await signLaunch(ed))).status).toBe(201);
   });
 
@@ -128,16 +148,25 @@ describe('POST /api/v1/session', () => {
     });
 
     it('a lifetime over 300 s', async () => {
-      await expectRefused(await t.startSession(await signLaunch(host, { lifetimeSeconds: 301 })), 'launch-lifetime-too-long');
+      await expectRefused(
+        await t.startSession(await signLaunch(host, { lifetimeSeconds: 301 })),
+        'launch-lifetime-too-long',
+      );
     });
 
     it('a token issued more than 300 s ago even if exp is far', async () => {
       const iat = Math.floor(Date.now() / 1000) - 600;
-      await expectRefused(await t.startSession(await signLaunch(host, { claims: { iat, exp: iat + 660 } })), 'launch-expired');
+      await expectRefused(
+        await t.startSession(await signLaunch(host, { claims: { iat, exp: iat + 660 } })),
+        'launch-expired',
+      );
     });
 
     it('a wrong aud, and an aud array naming another audience too', async () => {
-      await expectRefused(await t.startSession(await signLaunch(host, { claims: { aud: 'https://other.test' } })), 'launch-invalid');
+      await expectRefused(
+        await t.startSession(await signLaunch(host, { claims: { aud: 'https://other.test' } })),
+        'launch-invalid',
+      );
       const both = await signLaunch(host, { claims: { aud: ['https://other.test', 'https://bff.care-sidebar.test'] } });
       await expectRefused(await t.startSession(both), 'launch-invalid');
     });
@@ -150,7 +179,10 @@ describe('POST /api/v1/session', () => {
 
     it('alg none, in any letter case', async () => {
       for (const alg of ['none', 'None', 'NONE']) {
-        await expectRefused(await t.startSession(unsigned({ alg, kid: host.kid, typ: 'JWT' }, validClaims())), 'launch-invalid');
+        await expectRefused(
+          await t.startSession(unsigned({ alg, kid: host.kid, typ: 'JWT' }, validClaims())),
+          'launch-invalid',
+        );
       }
     });
 
@@ -176,30 +208,52 @@ describe('POST /api/v1/session', () => {
     });
 
     it('an unknown kid', async () => {
-      await expectRefused(await t.startSession(await signLaunch(host, { header: { kid: 'no-such-key' } })), 'launch-invalid');
+      await expectRefused(
+        await t.startSession(await signLaunch(host, { header: { kid: 'no-such-key' } })),
+        'launch-invalid',
+      );
     });
 
     it('a missing kid, a typ other than JWT, and an algorithm off the list', async () => {
       const noKid = unsigned({ alg: 'ES256', typ: 'JWT' }, validClaims(), 'AAAA');
       await expectRefused(await t.startSession(noKid), 'launch-invalid');
-      await expectRefused(await t.startSession(await signLaunch(host, { header: { typ: 'at+jwt' } })), 'launch-invalid');
+      await expectRefused(
+        await t.startSession(await signLaunch(host, { header: { typ: 'at+jwt' } })),
+        'launch-invalid',
+      );
       const es512 = await createIssuer(HOST, 'host-key-512', 'ES512');
-      const t2 = testApp(testConfig({ trustedIssuers: [{ issuer: HOST, jwks: { keys: [es512.publicJwk as { kty: string; kid: string }] } }] }));
+      const t2 = testApp(
+        testConfig({
+          trustedIssuers: [{ issuer: HOST, jwks: { keys: [es512.publicJwk as { kty: string; kid: string }] } }],
+        }),
+      );
       t = t2;
       await expectRefused(await t2.startSession(await signLaunch(es512)), 'launch-invalid');
     });
 
     it('an unknown critical header', async () => {
       // Signed by hand: jose itself refuses to sign with an unknown crit.
-      const head = base64url.encode(JSON.stringify({ alg: 'ES256', kid: host.kid, typ: 'JWT', crit: ['x-ext'], 'x-ext': 1 }));
+      const head = base64url.encode(
+        JSON.stringify({ alg: 'ES256', kid: host.kid, typ: 'JWT', crit: ['x-ext'], 'x-ext': 1 }),
+      );
       const body = base64url.encode(JSON.stringify(validClaims()));
-      const sig = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, host.privateKey, new TextEncoder().encode(`${head}.${body}`));
+      const sig = await crypto.subtle.sign(
+        { name: 'ECDSA', hash: 'SHA-256' },
+        host.privateKey,
+        new TextEncoder().encode(`${head}.${body}`),
+      );
       const token = `${head}.${body}.${base64url.encode(new Uint8Array(sig))}`;
       await expectRefused(await t.startSession(token), 'launch-invalid');
       // The same hand-signing without crit is accepted, so the refusal above is about crit alone.
       const plainHead = base64url.encode(JSON.stringify({ alg: 'ES256', kid: host.kid, typ: 'JWT' }));
-      const plainSig = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, host.privateKey, new TextEncoder().encode(`${plainHead}.${body}`));
-      expect((await t.startSession(`${plainHead}.${body}.${base64url.encode(new Uint8Array(plainSig))}`)).status).toBe(201);
+      const plainSig = await crypto.subtle.sign(
+        { name: 'ECDSA', hash: 'SHA-256' },
+        host.privateKey,
+        new TextEncoder().encode(`${plainHead}.${body}`),
+      );
+      expect((await t.startSession(`${plainHead}.${body}.${base64url.encode(new Uint8Array(plainSig))}`)).status).toBe(
+        201,
+      );
     });
 
     for (const claim of ['nhs_number', 'sub', 'jti', 'exp', 'iat', 'name', 'role', 'org']) {
@@ -211,12 +265,18 @@ describe('POST /api/v1/session', () => {
 
     it('an NHS number with a wrong check digit, or not 10 digits', async () => {
       for (const nhs of ['9990000019', '999000001', '999 000 0018', 9990000018]) {
-        await expectRefused(await t.startSession(await signLaunch(host, { claims: { nhs_number: nhs } })), nhs === 9990000018 ? 'launch-incomplete' : 'launch-invalid-patient');
+        await expectRefused(
+          await t.startSession(await signLaunch(host, { claims: { nhs_number: nhs } })),
+          nhs === 9990000018 ? 'launch-incomplete' : 'launch-invalid-patient',
+        );
       }
     });
 
     it('claims with control characters (log and audit injection)', async () => {
-      await expectRefused(await t.startSession(await signLaunch(host, { claims: { name: 'Dr X\r\n2026 AUDIT ok' } })), 'launch-incomplete');
+      await expectRefused(
+        await t.startSession(await signLaunch(host, { claims: { name: 'Dr X\r\n2026 AUDIT ok' } })),
+        'launch-incomplete',
+      );
     });
 
     it('a replayed token, and records the replay', async () => {
@@ -229,7 +289,9 @@ describe('POST /api/v1/session', () => {
 
     it('concurrent replays: exactly one succeeds', async () => {
       const launch = await signLaunch(host);
-      const statuses = (await Promise.all(Array.from({ length: 20 }, () => t.startSession(launch)))).map((r) => r.status);
+      const statuses = (await Promise.all(Array.from({ length: 20 }, () => t.startSession(launch)))).map(
+        (r) => r.status,
+      );
       expect(statuses.filter((s) => s === 201)).toHaveLength(1);
       expect(statuses.filter((s) => s === 401)).toHaveLength(19);
     });
@@ -246,8 +308,22 @@ describe('POST /api/v1/session', () => {
 
     it('a missing body, a body without launch, and a body that is not JSON', async () => {
       await expectRefused(await t.request('/api/v1/session', { method: 'POST' }), 'launch-invalid');
-      await expectRefused(await t.request('/api/v1/session', { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } }), 'launch-invalid');
-      await expectRefused(await t.request('/api/v1/session', { method: 'POST', body: 'launch=x', headers: { 'Content-Type': 'text/plain' } }), 'launch-invalid');
+      await expectRefused(
+        await t.request('/api/v1/session', {
+          method: 'POST',
+          body: '{}',
+          headers: { 'Content-Type': 'application/json' },
+        }),
+        'launch-invalid',
+      );
+      await expectRefused(
+        await t.request('/api/v1/session', {
+          method: 'POST',
+          body: 'launch=x',
+          headers: { 'Content-Type': 'text/plain' },
+        }),
+        'launch-invalid',
+      );
     });
 
     it('records what an unverified token claimed, marked unverified', async () => {
@@ -261,11 +337,19 @@ describe('POST /api/v1/session', () => {
   });
 
   it('refuses a role that is not clinical with 403 and audits it', async () => {
-    await expectRefused(await t.startSession(await signLaunch(host, { claims: { role: 'R5080' } })), 'insufficient-role', 403);
+    await expectRefused(
+      await t.startSession(await signLaunch(host, { claims: { role: 'R5080' } })),
+      'insufficient-role',
+      403,
+    );
   });
 
   it('answers 413 for a body over the limit, before parsing it', async () => {
-    const res = await t.request('/api/v1/session', { method: 'POST', body: 'x'.repeat(200 * 1024), headers: { 'Content-Type': 'application/json' } });
+    const res = await t.request('/api/v1/session', {
+      method: 'POST',
+      body: 'x'.repeat(200 * 1024),
+      headers: { 'Content-Type': 'application/json' },
+    });
     expect(res.status).toBe(413);
     expect(((await res.json()) as { code: string }).code).toBe('payload-too-large');
   });
@@ -286,7 +370,11 @@ describe('POST /api/v1/session', () => {
       expect((await cold.startSession(await signLaunch(host))).status).toBe(201);
 
       // The session minted earlier is verified with the BFF's own key: still good.
-      server.use(http.get('https://fhir.a.test/R4/Patient', () => HttpResponse.json({ resourceType: 'Bundle', type: 'searchset', entry: [] })));
+      server.use(
+        http.get('https://fhir.a.test/R4/Patient', () =>
+          HttpResponse.json({ resourceType: 'Bundle', type: 'searchset', entry: [] }),
+        ),
+      );
       const summary = await t.request('/api/v1/summary', { headers: { Authorization: `Bearer ${token}` } });
       expect(summary.status).toBe(200);
     });

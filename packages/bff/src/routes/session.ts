@@ -45,11 +45,18 @@ function claimedUser(claimed: ClaimedLaunch): NonNullable<AuditEntry['user']> {
 export function sessionRoutes(deps: SessionRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const { config, audit, clock } = deps;
-  const tokenOptions = { secret: config.sessionSecret, publicUrl: config.publicUrl, ttlSeconds: config.session.ttlSeconds };
+  const tokenOptions = {
+    secret: config.sessionSecret,
+    publicUrl: config.publicUrl,
+    ttlSeconds: config.session.ttlSeconds,
+  };
 
   app.post(
     '/session',
-    bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => problemResponse('payload-too-large', 413, c.get('requestId')) }),
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => problemResponse('payload-too-large', 413, c.get('requestId')),
+    }),
     async (c) => {
       const now = clock();
       const requestId = c.get('requestId');
@@ -58,9 +65,21 @@ export function sessionRoutes(deps: SessionRouteDeps): Hono<AppEnv> {
 
       const refuse = async (err: ProblemError, entry: Partial<AuditEntry>): Promise<never> => {
         try {
-          await audit.append({ ...base, action: 'launch-refused', outcome: 'refused', reason: err.code, userVerified: false, ...entry });
+          await audit.append({
+            ...base,
+            action: 'launch-refused',
+            outcome: 'refused',
+            reason: err.code,
+            userVerified: false,
+            ...entry,
+          });
         } catch (auditErr) {
-          c.get('log')({ level: 'error', msg: 'audit write failed for refused launch', requestId, error: (auditErr as Error).name });
+          c.get('log')({
+            level: 'error',
+            msg: 'audit write failed for refused launch',
+            requestId,
+            error: (auditErr as Error).name,
+          });
         }
         throw err;
       };
@@ -71,7 +90,13 @@ export function sessionRoutes(deps: SessionRouteDeps): Hono<AppEnv> {
         verified = await verifyLaunchToken(launch, { audience: config.publicUrl, keySets: deps.keySets, now });
       } catch (err) {
         if (!(err instanceof LaunchRefusedError)) throw err;
-        c.get('log')({ level: 'warn', msg: 'launch refused', requestId, reason: err.code, cause: (err.cause as Error | undefined)?.message });
+        c.get('log')({
+          level: 'warn',
+          msg: 'launch refused',
+          requestId,
+          reason: err.code,
+          cause: (err.cause as Error | undefined)?.message,
+        });
         const claimedNhs = auditText(err.claimed.nhs_number, 16);
         const claimedIssuer = auditText(err.claimed.issuer);
         return refuse(err, {
@@ -89,7 +114,8 @@ export function sessionRoutes(deps: SessionRouteDeps): Hono<AppEnv> {
         throw new ProblemError('audit-unavailable', 503, { cause: err });
       }
       if (!firstUse) return refuse(new ProblemError('launch-replayed', 401), who);
-      if (!config.clinicalRoles.includes(verified.user.role)) return refuse(new ProblemError('insufficient-role', 403), who);
+      if (!config.clinicalRoles.includes(verified.user.role))
+        return refuse(new ProblemError('insufficient-role', 403), who);
 
       const session = await signSessionToken(
         {

@@ -4,7 +4,14 @@ import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditStore } from '../audit/audit-store.ts';
-import { createIssuer, PATIENT_A, PATIENT_B, signLaunch, testConfig, type TestIssuer } from '../test-support/launch-fixtures.ts';
+import {
+  createIssuer,
+  PATIENT_A,
+  PATIENT_B,
+  signLaunch,
+  testConfig,
+  type TestIssuer,
+} from '../test-support/launch-fixtures.ts';
 import { fakeFhirSource } from '../test-support/fhir-source.ts';
 import { testApp, type TestApp } from '../test-support/test-app.ts';
 
@@ -25,17 +32,29 @@ const patientA = (id: string, birthDate = PATIENT_A.birthDate): Resource => ({
 // Hospital A: absolute references, potassium high, a discharge summary and an active flag.
 const hospitalA: Resource[] = [
   patientA('pa-1'),
-  { resourceType: 'Patient', id: 'pb-1', identifier: [{ system: NHS, value: PATIENT_B.nhsNumber }], name: [{ family: 'Otherperson', given: ['Bob'] }], birthDate: PATIENT_B.birthDate },
+  {
+    resourceType: 'Patient',
+    id: 'pb-1',
+    identifier: [{ system: NHS, value: PATIENT_B.nhsNumber }],
+    name: [{ family: 'Otherperson', given: ['Bob'] }],
+    birthDate: PATIENT_B.birthDate,
+  },
   {
     resourceType: 'DiagnosticReport',
     id: 'ue-1',
     status: 'final',
-    code: { coding: [{ system: 'http://snomed.info/sct', code: '1000011000000107', display: 'Urea and electrolytes' }] },
+    code: {
+      coding: [{ system: 'http://snomed.info/sct', code: '1000011000000107', display: 'Urea and electrolytes' }],
+    },
     subject: { reference: `${A}/Patient/pa-1` },
     effectiveDateTime: '2026-11-20T09:30:00Z',
     issued: '2026-11-20T13:00:00Z',
     performer: [{ display: 'Hospital A Pathology' }],
-    result: [{ reference: `${A}/Observation/k-1` }, { reference: `${A}/Observation/na-1` }, { reference: `${A}/Observation/eie-1` }],
+    result: [
+      { reference: `${A}/Observation/k-1` },
+      { reference: `${A}/Observation/na-1` },
+      { reference: `${A}/Observation/eie-1` },
+    ],
   },
   {
     resourceType: 'Observation',
@@ -126,7 +145,9 @@ const hospitalB: Resource[] = [
     subject: { reference: 'Patient/b-77' },
     date: '2026-11-10',
     author: [{ display: 'Hospital B Diabetes Centre' }],
-    content: [{ attachment: { contentType: 'application/pdf', title: 'Diabetes clinic letter', url: `${B}/Binary/x` } }],
+    content: [
+      { attachment: { contentType: 'application/pdf', title: 'Diabetes clinic letter', url: `${B}/Binary/x` } },
+    ],
   },
 ];
 
@@ -177,23 +198,54 @@ describe('GET /api/v1/summary', () => {
     expect(res.headers.get('cache-control')).toBe('no-store');
     const view = (await res.json()) as SummaryView;
     expect(view.kind).toBe('summary');
-    expect(view.patient).toMatchObject({ nhsNumber: PATIENT_A.nhsNumber, name: { family: 'Testpatient', given: ['Alice'] }, birthDate: '1957-03-12' });
+    expect(view.patient).toMatchObject({
+      nhsNumber: PATIENT_A.nhsNumber,
+      name: { family: 'Testpatient', given: ['Alice'] },
+      birthDate: '1957-03-12',
+    });
 
-    expect(view.flags.items.map((f) => [f.text, f.source?.name, f.severity])).toEqual([['Risk of falls', 'Hospital A', 'high']]);
+    expect(view.flags.items.map((f) => [f.text, f.source?.name, f.severity])).toEqual([
+      ['Risk of falls', 'Hospital A', 'high'],
+    ]);
 
     expect(view.results.status).toBe('ok');
     const [hba, ue] = view.results.items;
-    expect(hba).toMatchObject({ name: { display: 'HbA1c' }, status: 'preliminary', source: { id: 'hospital-b', name: 'Hospital B' } });
-    expect(hba?.observations[0]).toMatchObject({ value: { kind: 'quantity', value: 58, unit: 'mmol/mol' }, interpretation: { code: 'H', computed: true } });
-    expect(ue).toMatchObject({ name: { display: 'Urea and electrolytes' }, performer: 'Hospital A Pathology', source: { name: 'Hospital A' } });
-    expect(ue?.observations.map((o) => [o.name.display, o.value, o.interpretation?.display, o.referenceRange])).toEqual([
-      ['Potassium', { kind: 'quantity', value: 6.1, unit: 'mmol/L' }, 'High', '3.5–5.3 mmol/L'],
-      ['Sodium', { kind: 'quantity', value: 139, unit: 'mmol/L' }, 'Normal', '133–146 mmol/L'],
-    ]);
+    expect(hba).toMatchObject({
+      name: { display: 'HbA1c' },
+      status: 'preliminary',
+      source: { id: 'hospital-b', name: 'Hospital B' },
+    });
+    expect(hba?.observations[0]).toMatchObject({
+      value: { kind: 'quantity', value: 58, unit: 'mmol/mol' },
+      interpretation: { code: 'H', computed: true },
+    });
+    expect(ue).toMatchObject({
+      name: { display: 'Urea and electrolytes' },
+      performer: 'Hospital A Pathology',
+      source: { name: 'Hospital A' },
+    });
+    expect(ue?.observations.map((o) => [o.name.display, o.value, o.interpretation?.display, o.referenceRange])).toEqual(
+      [
+        ['Potassium', { kind: 'quantity', value: 6.1, unit: 'mmol/L' }, 'High', '3.5–5.3 mmol/L'],
+        ['Sodium', { kind: 'quantity', value: 139, unit: 'mmol/L' }, 'Normal', '133–146 mmol/L'],
+      ],
+    );
 
     expect(view.letters.items.map((l) => [l.title, l.type, l.specialty, l.author, l.source.name])).toEqual([
-      ['Discharge summary — acute medical unit', 'Discharge summary', undefined, 'Hospital A Acute Medicine', 'Hospital A'],
-      ['Diabetes clinic letter', 'Outpatient letter', 'Diabetes and endocrinology', 'Hospital B Diabetes Centre', 'Hospital B'],
+      [
+        'Discharge summary — acute medical unit',
+        'Discharge summary',
+        undefined,
+        'Hospital A Acute Medicine',
+        'Hospital A',
+      ],
+      [
+        'Diabetes clinic letter',
+        'Outpatient letter',
+        'Diabetes and endocrinology',
+        'Hospital B Diabetes Centre',
+        'Hospital B',
+      ],
     ]);
     expect(JSON.stringify(view)).not.toContain('Superseded');
   });
@@ -208,7 +260,10 @@ describe('GET /api/v1/summary', () => {
       nhsNumber: PATIENT_A.nhsNumber,
       userVerified: true,
       sections: { flags: 1, results: 2, letters: 2 },
-      sources: [{ id: 'hospital-a', status: 'ok' }, { id: 'hospital-b', status: 'ok' }],
+      sources: [
+        { id: 'hospital-a', status: 'ok' },
+        { id: 'hospital-b', status: 'ok' },
+      ],
     });
     expect(record?.user).toMatchObject({ name: 'Dr Ada Testwell', role: 'R8000', org: 'Y12345' });
   });
@@ -247,7 +302,10 @@ describe('GET /api/v1/summary', () => {
   });
 
   it('marks every section unavailable when no source answers, without claiming there is no data', async () => {
-    server.use(http.get(`${A}/:type`, () => HttpResponse.error()), http.get(`${B}/:type`, () => HttpResponse.text('<html>', { status: 200 })));
+    server.use(
+      http.get(`${A}/:type`, () => HttpResponse.error()),
+      http.get(`${B}/:type`, () => HttpResponse.text('<html>', { status: 200 })),
+    );
     const t = testApp(config());
     const view = (await (await summary(t, await sessionFor(t))).json()) as SummaryView;
     for (const section of [view.flags, view.results, view.letters]) {
@@ -258,14 +316,20 @@ describe('GET /api/v1/summary', () => {
   });
 
   it('times out a slow source within its deadline and shows the rest', async () => {
-    server.use(http.get(`${B}/:type`, async () => {
-      await new Promise((r) => setTimeout(r, 3_000));
-      return HttpResponse.json({ resourceType: 'Bundle', type: 'searchset' });
-    }));
-    const t = testApp(config({ sources: [
-      { id: 'hospital-a', name: 'Hospital A', fhirBaseUrl: A, timeoutMs: 1000 },
-      { id: 'hospital-b', name: 'Hospital B', fhirBaseUrl: B, timeoutMs: 200 },
-    ] }));
+    server.use(
+      http.get(`${B}/:type`, async () => {
+        await new Promise((r) => setTimeout(r, 3_000));
+        return HttpResponse.json({ resourceType: 'Bundle', type: 'searchset' });
+      }),
+    );
+    const t = testApp(
+      config({
+        sources: [
+          { id: 'hospital-a', name: 'Hospital A', fhirBaseUrl: A, timeoutMs: 1000 },
+          { id: 'hospital-b', name: 'Hospital B', fhirBaseUrl: B, timeoutMs: 200 },
+        ],
+      }),
+    );
     const token = await sessionFor(t);
     const started = performance.now();
     const view = (await (await summary(t, token)).json()) as SummaryView;
@@ -275,7 +339,9 @@ describe('GET /api/v1/summary', () => {
 
   it('treats a patient unknown to a source as not-found, not as a failure', async () => {
     const t = testApp(config());
-    const view = (await (await summary(t, await sessionFor(t, { nhs_number: PATIENT_B.nhsNumber }))).json()) as SummaryView;
+    const view = (await (
+      await summary(t, await sessionFor(t, { nhs_number: PATIENT_B.nhsNumber }))
+    ).json()) as SummaryView;
     expect(view.patient.nhsNumber).toBe(PATIENT_B.nhsNumber);
     expect(view.results.status).toBe('ok');
     expect(view.results.sources.map((s) => s.status)).toEqual(['ok', 'not-found']);
@@ -297,7 +363,9 @@ describe('GET /api/v1/summary', () => {
     await summary(t, await sessionFor(t));
     expect(calls.length).toBe(first);
 
-    const viewB = (await (await summary(t, await sessionFor(t, { nhs_number: PATIENT_B.nhsNumber }))).json()) as SummaryView;
+    const viewB = (await (
+      await summary(t, await sessionFor(t, { nhs_number: PATIENT_B.nhsNumber }))
+    ).json()) as SummaryView;
     expect(calls.length).toBeGreaterThan(first);
     expect(viewB.patient.nhsNumber).toBe(PATIENT_B.nhsNumber);
     expect(JSON.stringify(viewB)).not.toContain('Potassium');
@@ -353,17 +421,45 @@ describe('GET /api/v1/summary', () => {
   });
 
   it('does not follow a next link to another host', async () => {
-    server.use(http.get(`${B}/DiagnosticReport`, () => HttpResponse.json({ resourceType: 'Bundle', type: 'searchset', link: [{ relation: 'next', url: 'https://evil.test/fhir/DiagnosticReport?page=2' }], entry: [] })));
+    server.use(
+      http.get(`${B}/DiagnosticReport`, () =>
+        HttpResponse.json({
+          resourceType: 'Bundle',
+          type: 'searchset',
+          link: [{ relation: 'next', url: 'https://evil.test/fhir/DiagnosticReport?page=2' }],
+          entry: [],
+        }),
+      ),
+    );
     const t = testApp(config());
     const view = (await (await summary(t, await sessionFor(t))).json()) as SummaryView;
     expect(view.results.sources.find((s) => s.source.id === 'hospital-b')?.status).toBe('unavailable');
   });
 
   it("drops entries about another patient that a source wrongly returns for this patient's search", async () => {
-    const foreign = { resourceType: 'Flag', id: 'fl-foreign', status: 'active', code: { text: 'Foreign flag' }, subject: { reference: `${A}/Patient/pb-1` } };
-    const noSubject = { resourceType: 'Flag', id: 'fl-nosubject', status: 'active', code: { text: 'Flag without subject' } };
+    const foreign = {
+      resourceType: 'Flag',
+      id: 'fl-foreign',
+      status: 'active',
+      code: { text: 'Foreign flag' },
+      subject: { reference: `${A}/Patient/pb-1` },
+    };
+    const noSubject = {
+      resourceType: 'Flag',
+      id: 'fl-nosubject',
+      status: 'active',
+      code: { text: 'Flag without subject' },
+    };
     const own = hospitalA.find((r) => r.id === 'fl-1');
-    server.use(http.get(`${A}/Flag`, () => HttpResponse.json({ resourceType: 'Bundle', type: 'searchset', entry: [own, foreign, noSubject].map((resource) => ({ resource })) })));
+    server.use(
+      http.get(`${A}/Flag`, () =>
+        HttpResponse.json({
+          resourceType: 'Bundle',
+          type: 'searchset',
+          entry: [own, foreign, noSubject].map((resource) => ({ resource })),
+        }),
+      ),
+    );
     const t = testApp(config());
     const view = (await (await summary(t, await sessionFor(t))).json()) as SummaryView;
     expect(view.flags.items.map((f) => f.text)).toEqual(['Risk of falls']);
@@ -381,6 +477,7 @@ describe('GET /api/v1/summary', () => {
     await summary(t, await sessionFor(t));
     const logs = JSON.stringify(t.logs);
     expect(t.logs.length).toBeGreaterThan(2);
-    for (const secret of [PATIENT_A.nhsNumber, 'Testpatient', 'Potassium', '6.1', 'Ada Testwell']) expect(logs).not.toContain(secret);
+    for (const secret of [PATIENT_A.nhsNumber, 'Testpatient', 'Potassium', '6.1', 'Ada Testwell'])
+      expect(logs).not.toContain(secret);
   });
 });

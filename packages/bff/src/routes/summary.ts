@@ -22,7 +22,11 @@ export interface SummaryRouteDeps {
 export function summaryRoutes(deps: SummaryRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const { config, audit, clock } = deps;
-  const tokenOptions = { secret: config.sessionSecret, publicUrl: config.publicUrl, ttlSeconds: config.session.ttlSeconds };
+  const tokenOptions = {
+    secret: config.sessionSecret,
+    publicUrl: config.publicUrl,
+    ttlSeconds: config.session.ttlSeconds,
+  };
 
   app.get('/summary', sessionAuth(tokenOptions, clock), async (c) => {
     const session = c.get('session');
@@ -36,7 +40,9 @@ export function summaryRoutes(deps: SummaryRouteDeps): Hono<AppEnv> {
       ...requestAuditFields(c),
     };
     if (!config.clinicalRoles.includes(session.user.role)) {
-      await audit.append({ ...base, at: clock(), action: 'summary-view', outcome: 'refused', reason: 'insufficient-role' }).catch(() => undefined);
+      await audit
+        .append({ ...base, at: clock(), action: 'summary-view', outcome: 'refused', reason: 'insufficient-role' })
+        .catch(() => undefined);
       throw new ProblemError('insufficient-role', 403);
     }
 
@@ -54,7 +60,11 @@ export function summaryRoutes(deps: SummaryRouteDeps): Hono<AppEnv> {
         action: 'summary-view',
         outcome: anyAnswered ? 'shown' : 'error',
         ...(anyAnswered ? {} : { reason: 'sources-unavailable' }),
-        sections: { flags: view.flags.items.length, results: view.results.items.length, letters: view.letters.items.length },
+        sections: {
+          flags: view.flags.items.length,
+          results: view.results.items.length,
+          letters: view.letters.items.length,
+        },
         sources: answers.map((a) => ({ id: a.source.id, status: a.status })),
       });
     } catch (err) {

@@ -55,7 +55,11 @@ function claimString(payload: Record<string, unknown>, name: string): string {
 }
 
 /** Verifies a session token the BFF issued; throws ProblemError session-expired or session-invalid. */
-export async function verifySessionToken(token: string, now: Date, options: SessionTokenOptions): Promise<SessionClaims> {
+export async function verifySessionToken(
+  token: string,
+  now: Date,
+  options: SessionTokenOptions,
+): Promise<SessionClaims> {
   try {
     const { payload } = await jwtVerify(token, options.secret, {
       algorithms: ['HS256'],
@@ -69,7 +73,12 @@ export async function verifySessionToken(token: string, now: Date, options: Sess
     const birthDate = typeof p['birthdate'] === 'string' ? p['birthdate'] : undefined;
     return {
       sessionId: claimString(p, 'jti'),
-      user: { id: claimString(p, 'sub'), name: claimString(p, 'name'), role: claimString(p, 'role'), org: claimString(p, 'org') },
+      user: {
+        id: claimString(p, 'sub'),
+        name: claimString(p, 'name'),
+        role: claimString(p, 'role'),
+        org: claimString(p, 'org'),
+      },
       nhsNumber: claimString(p, 'nhs_number'),
       ...(birthDate ? { birthDate } : {}),
       issuer: claimString(p, 'launch_iss'),
@@ -77,12 +86,15 @@ export async function verifySessionToken(token: string, now: Date, options: Sess
     };
   } catch (err) {
     if (err instanceof ProblemError) throw err;
-    if (err instanceof errors.JWTExpired) throw new ProblemError('session-expired', 401, { cause: err, headers: bearerChallenge('invalid_token') });
+    if (err instanceof errors.JWTExpired)
+      throw new ProblemError('session-expired', 401, { cause: err, headers: bearerChallenge('invalid_token') });
     throw new ProblemError('session-invalid', 401, { cause: err, headers: bearerChallenge('invalid_token') });
   }
 }
 
 /** RFC 6750 §3: the challenge that tells a client what to do about a refused bearer token. */
 export function bearerChallenge(error?: 'invalid_token' | 'invalid_request'): Record<string, string> {
-  return { 'WWW-Authenticate': error ? `Bearer realm="care-sidebar", error="${error}"` : 'Bearer realm="care-sidebar"' };
+  return {
+    'WWW-Authenticate': error ? `Bearer realm="care-sidebar", error="${error}"` : 'Bearer realm="care-sidebar"',
+  };
 }

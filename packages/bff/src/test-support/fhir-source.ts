@@ -20,7 +20,11 @@ function bundle(resources: readonly Resource[], baseUrl: string, next?: string):
     type: 'searchset',
     total: resources.length,
     ...(next ? { link: [{ relation: 'next', url: next }] } : {}),
-    entry: resources.map((resource) => ({ fullUrl: `${baseUrl}/${resource.resourceType}/${resource.id}`, resource, search: { mode: 'match' } })),
+    entry: resources.map((resource) => ({
+      fullUrl: `${baseUrl}/${resource.resourceType}/${resource.id}`,
+      resource,
+      search: { mode: 'match' },
+    })),
   };
 }
 
@@ -51,7 +55,11 @@ export function fakeFhirSource(options: FakeSourceOptions) {
     const offset = Number(url.searchParams.get('_offset') ?? 0);
     const page = found.slice(offset, offset + pageSize);
     if (options.supportsInclude && url.searchParams.get('_include') === 'DiagnosticReport:result') {
-      const refs = new Set(page.flatMap((r) => ((r as { result?: { reference?: string }[] }).result ?? []).map((x) => x.reference?.split('/').pop())));
+      const refs = new Set(
+        page.flatMap((r) =>
+          ((r as { result?: { reference?: string }[] }).result ?? []).map((x) => x.reference?.split('/').pop()),
+        ),
+      );
       page.push(...options.resources.filter((r) => r.resourceType === 'Observation' && refs.has(r.id)));
     }
     let next: string | undefined;
@@ -60,6 +68,8 @@ export function fakeFhirSource(options: FakeSourceOptions) {
       nextUrl.searchParams.set('_offset', String(offset + pageSize));
       next = nextUrl.href;
     }
-    return HttpResponse.json(bundle(page, options.baseUrl, next), { headers: { 'Content-Type': 'application/fhir+json' } });
+    return HttpResponse.json(bundle(page, options.baseUrl, next), {
+      headers: { 'Content-Type': 'application/fhir+json' },
+    });
   });
 }

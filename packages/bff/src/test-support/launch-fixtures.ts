@@ -18,7 +18,11 @@ export interface TestIssuer {
   readonly publicJwk: JWK;
 }
 
-export async function createIssuer(issuer: string, kid = 'key-1', alg: 'ES256' | 'RS256' | 'PS256' | 'EdDSA' | 'ES512' = 'ES256'): Promise<TestIssuer> {
+export async function createIssuer(
+  issuer: string,
+  kid = 'key-1',
+  alg: 'ES256' | 'RS256' | 'PS256' | 'EdDSA' | 'ES512' = 'ES256',
+): Promise<TestIssuer> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
   const publicJwk = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' };
   return { issuer, kid, alg, privateKey, publicJwk };

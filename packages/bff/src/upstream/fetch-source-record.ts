@@ -1,5 +1,13 @@
 import { NHS_NUMBER_SYSTEM, patientHasNhsNumber, referencedId, type SourceRecord } from '@care-sidebar/shared';
-import type { DiagnosticReport, DocumentReference, Flag, Observation, Patient, Reference, Resource } from '@medplum/fhirtypes';
+import type {
+  DiagnosticReport,
+  DocumentReference,
+  Flag,
+  Observation,
+  Patient,
+  Reference,
+  Resource,
+} from '@medplum/fhirtypes';
 import { FhirClient, type FhirClientOptions, UpstreamError } from './fhir-client.ts';
 
 export type SourceFetchResult =
@@ -18,7 +26,8 @@ function ofType<T extends Resource>(resources: readonly Resource[], type: T['res
  * patient-scoped search is wrong, and those entries are dropped rather than shown (wrong-patient hazard).
  */
 function aboutPatient(patientId: string) {
-  return (resource: { subject?: Reference }): boolean => referencedId(resource.subject?.reference, 'Patient') === patientId;
+  return (resource: { subject?: Reference }): boolean =>
+    referencedId(resource.subject?.reference, 'Patient') === patientId;
 }
 
 /**
@@ -28,7 +37,9 @@ function aboutPatient(patientId: string) {
 export async function fetchSourceRecord(nhsNumber: string, options: FhirClientOptions): Promise<SourceFetchResult> {
   const client = new FhirClient(options);
   const found = await client.search('Patient', { identifier: `${NHS_NUMBER_SYSTEM}|${nhsNumber}` });
-  const patients = ofType<Patient>(found, 'Patient').filter((p) => p.active !== false && patientHasNhsNumber(p, nhsNumber));
+  const patients = ofType<Patient>(found, 'Patient').filter(
+    (p) => p.active !== false && patientHasNhsNumber(p, nhsNumber),
+  );
   if (patients.length === 0) return { status: 'not-found', bytes: client.bytesRead };
   // Several records for one NHS number is the source's data-quality problem: never guess which one.
   if (patients.length > 1) throw new UpstreamError('ambiguous-patient');
@@ -52,7 +63,12 @@ export async function fetchSourceRecord(nhsNumber: string, options: FhirClientOp
   ].filter((id): id is string => id !== undefined && !have.has(id));
   for (let i = 0; i < missing.length; i += ID_BATCH) {
     const batch = missing.slice(i, i + ID_BATCH);
-    observations.push(...ofType<Observation>(await client.search('Observation', { _id: batch.join(','), _count: PAGE_SIZE }), 'Observation'));
+    observations.push(
+      ...ofType<Observation>(
+        await client.search('Observation', { _id: batch.join(','), _count: PAGE_SIZE }),
+        'Observation',
+      ),
+    );
   }
 
   return {

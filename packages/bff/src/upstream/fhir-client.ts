@@ -125,7 +125,7 @@ export class FhirClient {
       throw new UpstreamError('too-large');
     }
     if (!response.body) return '';
-    const reader = response.body.getReader();
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     const chunks: Uint8Array[] = [];
     let total = 0;
     try {

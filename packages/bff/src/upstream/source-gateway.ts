@@ -31,7 +31,11 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
       const cached = await deps.cache.get(source.id, patient.nhsNumber, async (cacheSignal) => {
         // The deadline belongs to the shared fetch, not to any one request.
         const signal = AbortSignal.any([cacheSignal, AbortSignal.timeout(source.timeoutMs)]);
-        const result = await fetchSourceRecord(patient.nhsNumber, { baseUrl: source.fhirBaseUrl, fetch: deps.fetch, signal });
+        const result = await fetchSourceRecord(patient.nhsNumber, {
+          baseUrl: source.fhirBaseUrl,
+          fetch: deps.fetch,
+          signal,
+        });
         return { sourceId: source.id, nhsNumber: patient.nhsNumber, fetchedAt: deps.clock(), result };
       });
       const fetchedAt = cached.fetchedAt.toISOString();
@@ -39,15 +43,36 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
       const birthDate = cached.result.record.patient.birthDate;
       if (patient.birthDate && birthDate && birthDate !== patient.birthDate) {
         // Same NHS number, different date of birth: not safe to show as this patient.
-        deps.log({ level: 'warn', msg: 'source demographics disagree with launch', requestId, source: source.id, failure: 'demographics-mismatch' });
+        deps.log({
+          level: 'warn',
+          msg: 'source demographics disagree with launch',
+          requestId,
+          source: source.id,
+          failure: 'demographics-mismatch',
+        });
         return { source: ref, status: 'unavailable' };
       }
-      deps.log({ level: 'info', msg: 'source answered', requestId, source: source.id, outcome: 'ok', latencyMs: Math.round(performance.now() - started) });
+      deps.log({
+        level: 'info',
+        msg: 'source answered',
+        requestId,
+        source: source.id,
+        outcome: 'ok',
+        latencyMs: Math.round(performance.now() - started),
+      });
       return { source: ref, status: 'ok', fetchedAt, record: cached.result.record };
     } catch (err) {
       const failure = err instanceof UpstreamError ? err.failure : 'error';
       const httpStatus = err instanceof UpstreamError ? err.httpStatus : undefined;
-      deps.log({ level: 'warn', msg: 'source unavailable', requestId, source: source.id, failure, httpStatus, latencyMs: Math.round(performance.now() - started) });
+      deps.log({
+        level: 'warn',
+        msg: 'source unavailable',
+        requestId,
+        source: source.id,
+        failure,
+        httpStatus,
+        latencyMs: Math.round(performance.now() - started),
+      });
       return { source: ref, status: 'unavailable' };
     }
   }

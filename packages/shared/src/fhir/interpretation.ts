@@ -35,7 +35,14 @@ export function mapInterpretation(concepts: readonly CodeableConcept[] | undefin
     const code = concept.coding?.[0]?.code;
     // An interpretation we cannot classify is shown as sent and treated as abnormal:
     // hiding a flag the laboratory raised is the worse error.
-    if (text || code) return { code: code ?? 'unknown', display: text ?? code ?? 'See report', abnormal: true, critical: false, computed: false };
+    if (text || code)
+      return {
+        code: code ?? 'unknown',
+        display: text ?? code ?? 'See report',
+        abnormal: true,
+        critical: false,
+        computed: false,
+      };
   }
   return undefined;
 }
@@ -44,7 +51,10 @@ export function mapInterpretation(concepts: readonly CodeableConcept[] | undefin
  * When the source sent no interpretation, derive High/Low from a numeric reference range
  * in the same unit. Returns undefined when that cannot be done safely.
  */
-export function deriveInterpretation(value: Quantity | undefined, ranges: readonly ObservationReferenceRange[] | undefined): Interpretation | undefined {
+export function deriveInterpretation(
+  value: Quantity | undefined,
+  ranges: readonly ObservationReferenceRange[] | undefined,
+): Interpretation | undefined {
   if (value?.value === undefined || value.comparator !== undefined) return undefined;
   const range = ranges?.find((r) => r.low !== undefined || r.high !== undefined);
   if (!range) return undefined;

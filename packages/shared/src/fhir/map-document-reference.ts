@@ -16,7 +16,9 @@ export function mapDocumentReference(doc: DocumentReference, source: SourceRef):
   const specialty = conceptText(doc.context?.practiceSetting);
   const author = doc.author?.map(referenceDisplay).find((d) => d !== undefined) ?? referenceDisplay(doc.custodian);
   const date = doc.date ?? doc.context?.period?.start ?? attachments.find((a) => a.creation)?.creation;
-  const contentTypes = [...new Set(attachments.map((a) => a.contentType?.split(';')[0]?.trim().toLowerCase()).filter((t) => !!t))] as string[];
+  const contentTypes = [
+    ...new Set(attachments.map((a) => a.contentType?.split(';')[0]?.trim().toLowerCase()).filter((t) => !!t)),
+  ] as string[];
   return {
     id: `${source.id}:${doc.id}`,
     source,

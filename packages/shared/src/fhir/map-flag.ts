@@ -1,6 +1,6 @@
 import type { Flag } from '@medplum/fhirtypes';
 import type { FlagItem, FlagSeverity, SourceRef } from '../view-models.ts';
-import { conceptText, referenceDisplay } from './codeable-concept.ts';
+import { conceptText } from './codeable-concept.ts';
 
 // FHIR R4 Flag has no severity element. A `safety` category is treated as high; the
 // flag-priority extension (http://hl7.org/fhir/StructureDefinition/flag-priority, PN/PL/PM/PH) is honoured when present.

@@ -56,7 +56,8 @@ export function mapObservation(obs: Observation): ResultObservation | undefined 
   const name = toCodedConcept(obs.code);
   if (!name) return undefined;
   const value = mapValue(obs);
-  const interpretation = mapInterpretation(obs.interpretation) ?? deriveInterpretation(obs.valueQuantity, obs.referenceRange);
+  const interpretation =
+    mapInterpretation(obs.interpretation) ?? deriveInterpretation(obs.valueQuantity, obs.referenceRange);
   const referenceRange = formatRange(obs.referenceRange?.[0]);
   const effective = obs.effectiveDateTime ?? obs.effectivePeriod?.start ?? obs.effectiveInstant;
   // An observation with neither a value nor an interpretation is noise, unless it says why (dataAbsentReason).

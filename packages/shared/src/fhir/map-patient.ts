@@ -30,7 +30,11 @@ function mapName(name: HumanName | undefined): PatientName | undefined {
 }
 
 /** The banner for the session's patient; `nhsNumber` always comes from the session, never the source. */
-export function mapPatientBanner(nhsNumber: string, patient: Patient | undefined, source: SourceRef | undefined): PatientBanner {
+export function mapPatientBanner(
+  nhsNumber: string,
+  patient: Patient | undefined,
+  source: SourceRef | undefined,
+): PatientBanner {
   if (!patient) return { nhsNumber };
   const name = mapName(pickName(patient.name));
   return {

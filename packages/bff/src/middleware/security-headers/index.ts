@@ -12,7 +12,8 @@ export function securityHeaders(): MiddlewareHandler {
     h.set('X-Content-Type-Options', 'nosniff');
     h.set('Referrer-Policy', 'no-referrer');
     h.set('Strict-Transport-Security', 'max-age=63072000; includeSubDomains');
-    if (!h.has('Content-Security-Policy')) h.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+    if (!h.has('Content-Security-Policy'))
+      h.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
     if (!h.has('Cross-Origin-Resource-Policy')) h.set('Cross-Origin-Resource-Policy', 'same-origin');
     if (!h.has('Cache-Control')) h.set('Cache-Control', 'no-store');
     h.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
