@@ -2,3 +2,4 @@ export * from './nhs-number.ts';
 export * from './view-models.ts';
 export * from './problem-types.ts';
 export * from './fhir/index.ts';
+export * from './rules/sensitive-codes.ts';

@@ -98,9 +98,10 @@ export const configSchema = z
       secretEnv: envName,
     }),
     allowedOrigins: z.array(origin).default([]),
+    /** Codes and security labels whose items are never shown (sensitive categories). */
     sensitiveCodes: z
-      .strictObject({ codes: codeList.default([]), documentTypes: codeList.default([]) })
-      .default({ codes: [], documentTypes: [] }),
+      .strictObject({ codes: codeList.default([]), securityLabels: codeList.default([]) })
+      .default({ codes: [], securityLabels: [] }),
   })
   .superRefine((config, ctx) => {
     const ids = new Set<string>();

@@ -1,4 +1,4 @@
-import { buildSummary, type SummaryResponse } from '@care-sidebar/shared';
+import { buildSummary, sensitiveFilter, type SummaryResponse } from '@care-sidebar/shared';
 import { Hono } from 'hono';
 import type { AppEnv } from '../app-env.ts';
 import type { AuditStore } from '../audit/audit-store.ts';
@@ -22,6 +22,7 @@ export interface SummaryRouteDeps {
 export function summaryRoutes(deps: SummaryRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const { config, audit, clock } = deps;
+  const excludes = sensitiveFilter(config.sensitiveCodes);
   const tokenOptions = {
     secret: config.sessionSecret,
     publicUrl: config.publicUrl,
@@ -51,7 +52,7 @@ export function summaryRoutes(deps: SummaryRouteDeps): Hono<AppEnv> {
       requestId,
     );
     const now = clock();
-    const view: SummaryResponse = buildSummary(session.nhsNumber, answers, now);
+    const view: SummaryResponse = buildSummary(session.nhsNumber, answers, now, excludes);
     const anyAnswered = answers.some((a) => a.status !== 'unavailable');
     try {
       await audit.append({

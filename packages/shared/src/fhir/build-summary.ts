@@ -9,10 +9,12 @@ import type {
   SourceRef,
   SummaryView,
 } from '../view-models.ts';
+import { referencedId } from './codeable-concept.ts';
 import { compareReportsNewestFirst, mapDiagnosticReport } from './map-diagnostic-report.ts';
 import { compareLettersNewestFirst, mapDocumentReference } from './map-document-reference.ts';
 import { compareFlags, mapFlag } from './map-flag.ts';
 import { mapPatientBanner } from './map-patient.ts';
+import type { Resource } from '@medplum/fhirtypes';
 
 /** What one source gave for the session's patient: already checked to be that patient. */
 export interface SourceRecord {
@@ -45,18 +47,40 @@ function sectionOf<T>(answers: readonly SourceAnswer[], items: T[]): Section<T> 
   return { status, ...(asOf ? { asOf } : {}), items: status === 'unavailable' ? [] : items, sources };
 }
 
+/** Drops what a sensitive-data policy excludes; a report goes if any of its observations is excluded. */
+function withoutExcluded(record: SourceRecord, excludes: (resource: Resource) => boolean): SourceRecord {
+  const excludedObservations = new Set<string | undefined>(record.observations.filter(excludes).flatMap((o) => (o.id ? [o.id] : [])));
+  const reports = record.reports.filter(
+    (r) => !excludes(r) && !(r.result ?? []).some((ref) => excludedObservations.has(referencedId(ref.reference, 'Observation'))),
+  );
+  return {
+    patient: record.patient,
+    reports,
+    observations: record.observations.filter((o) => !excludes(o)),
+    documents: record.documents.filter((d) => !excludes(d)),
+    flags: record.flags.filter((f) => !excludes(f)),
+  };
+}
+
 /**
  * The summary for one patient from every source's answer (in configured source order).
- * Pure: `now` decides which flags are current.
+ * Pure: `now` decides which flags are current; `excludes` removes sensitive items before mapping,
+ * and nothing in the result says that anything was removed.
  */
-export function buildSummary(nhsNumber: string, answers: readonly SourceAnswer[], now: Date): SummaryView {
+export function buildSummary(
+  nhsNumber: string,
+  answers: readonly SourceAnswer[],
+  now: Date,
+  excludes: (resource: Resource) => boolean = () => false,
+): SummaryView {
   const flags: FlagItem[] = [];
   const reports: ResultReport[] = [];
   const letters: LetterItem[] = [];
   let banner = mapPatientBanner(nhsNumber, undefined, undefined);
   for (const answer of answers) {
     if (answer.status !== 'ok') continue;
-    const { record, source } = answer;
+    const { source } = answer;
+    const record = withoutExcluded(answer.record, excludes);
     // Demographics from the first source (in configured order) that knows the patient.
     if (!banner.name && !banner.birthDate) banner = mapPatientBanner(nhsNumber, record.patient, source);
     const observationsById = new Map(record.observations.filter((o) => o.id).map((o) => [o.id as string, o]));

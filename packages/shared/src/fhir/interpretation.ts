@@ -5,7 +5,7 @@ export const V3_INTERPRETATION = 'http://terminology.hl7.org/CodeSystem/v3-Obser
 
 // v3 ObservationInterpretation (http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation):
 // codes that mean "outside normal", and the panic subset.
-const KNOWN: Readonly<Record<string, { display: string; abnormal: boolean; critical: boolean }>> = {
+const KNOWN = new Map<string, { display: string; abnormal: boolean; critical: boolean }>(Object.entries({
   N: { display: 'Normal', abnormal: false, critical: false },
   H: { display: 'High', abnormal: true, critical: false },
   L: { display: 'Low', abnormal: true, critical: false },
@@ -21,14 +21,14 @@ const KNOWN: Readonly<Record<string, { display: string; abnormal: boolean; criti
   DET: { display: 'Detected', abnormal: true, critical: false },
   NEG: { display: 'Negative', abnormal: false, critical: false },
   ND: { display: 'Not detected', abnormal: false, critical: false },
-};
+}));
 
 /** The source's interpretation, when it sent one in the v3 code system (or an unknown code, shown as sent). */
 export function mapInterpretation(concepts: readonly CodeableConcept[] | undefined): Interpretation | undefined {
   for (const concept of concepts ?? []) {
     for (const coding of concept.coding ?? []) {
       if (coding.system !== V3_INTERPRETATION || !coding.code) continue;
-      const known = KNOWN[coding.code];
+      const known = KNOWN.get(coding.code);
       if (known) return { code: coding.code, ...known, computed: false };
     }
     const text = concept.text?.trim() ?? concept.coding?.[0]?.display?.trim();

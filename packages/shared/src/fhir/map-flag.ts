@@ -5,11 +5,31 @@ import { conceptText } from './codeable-concept.ts';
 // FHIR R4 Flag has no severity element. A `safety` category is treated as high; the
 // flag-priority extension (http://hl7.org/fhir/StructureDefinition/flag-priority, PN/PL/PM/PH) is honoured when present.
 const PRIORITY_EXTENSION = 'http://hl7.org/fhir/StructureDefinition/flag-priority';
-const PRIORITY_SEVERITY: Readonly<Record<string, FlagSeverity>> = { PH: 'high', PM: 'medium', PL: 'low', PN: 'low' };
+const PRIORITY_SEVERITY = new Map<string, FlagSeverity>([
+  ['PH', 'high'],
+  ['PM', 'medium'],
+  ['PL', 'low'],
+  ['PN', 'low'],
+]);
+
+/**
+ * The first instant after a FHIR Period.end. A partial date ("2026", "2026-11", "2026-11-25") is
+ * inclusive: the flag still applies throughout that year, month or day.
+ */
+function endExclusive(end: string): number {
+  const partial = /^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$/.exec(end);
+  if (!partial) return Date.parse(end);
+  const [, y, m, d] = partial;
+  const year = Number(y);
+  if (m === undefined) return Date.UTC(year + 1, 0, 1);
+  if (d === undefined) return Date.UTC(year, Number(m), 1);
+  return Date.UTC(year, Number(m) - 1, Number(d) + 1);
+}
 
 function severityOf(flag: Flag): FlagSeverity {
   const priority = flag.extension?.find((e) => e.url === PRIORITY_EXTENSION)?.valueCodeableConcept?.coding?.[0]?.code;
-  if (priority && PRIORITY_SEVERITY[priority]) return PRIORITY_SEVERITY[priority];
+  const fromPriority = priority === undefined ? undefined : PRIORITY_SEVERITY.get(priority);
+  if (fromPriority) return fromPriority;
   const categories = (flag.category ?? []).flatMap((c) => c.coding ?? []).map((c) => c.code);
   if (categories.includes('safety')) return 'high';
   return 'unknown';
@@ -18,7 +38,7 @@ function severityOf(flag: Flag): FlagSeverity {
 /** An active flag whose period has not ended at `now`, or undefined. Never throws. */
 export function mapFlag(flag: Flag, source: SourceRef, now: Date): FlagItem | undefined {
   if (!flag.id || flag.status !== 'active') return undefined;
-  const end = flag.period?.end ? Date.parse(flag.period.end) : NaN;
+  const end = flag.period?.end ? endExclusive(flag.period.end) : NaN;
   if (!Number.isNaN(end) && end <= now.getTime()) return undefined;
   const start = flag.period?.start ? Date.parse(flag.period.start) : NaN;
   if (!Number.isNaN(start) && start > now.getTime()) return undefined;
