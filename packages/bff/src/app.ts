@@ -45,7 +45,14 @@ export function createApp(deps: AppDeps): App {
   const keySets = new Map<string, JWTVerifyGetKey>(issuerKeySets(config.trustedIssuers, { fetch: deps.fetch }));
   if (deps.demo) keySets.set(deps.demo.issuer, createLocalJWKSet({ keys: [deps.demo.publicJwk] }));
   const cache = new SourceCache(config.cache);
-  const sources = createSourceGateway({ sources: config.sources, cache, fetch: deps.fetch, clock, log });
+  const sources = createSourceGateway({
+    sources: config.sources,
+    sourceKeys: config.sourceKeys,
+    cache,
+    fetch: deps.fetch,
+    clock,
+    log,
+  });
 
   const app = new Hono<AppEnv>();
   app.onError(problemHandler);

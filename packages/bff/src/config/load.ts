@@ -22,7 +22,11 @@ function dotted(path: readonly PropertyKey[]): string {
 const MIN_SECRET_BYTES = 32;
 
 /** Validates a parsed config object and resolves the secrets it names from `env`. */
-export function parseConfig(raw: unknown, env: Readonly<Record<string, string | undefined>>): Config {
+export function parseConfig(
+  raw: unknown,
+  env: Readonly<Record<string, string | undefined>>,
+  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): Config {
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     throw new ConfigError(
@@ -41,7 +45,23 @@ export function parseConfig(raw: unknown, env: Readonly<Record<string, string | 
       `session.secretEnv names ${settings.session.secretEnv}, which must be set to a secret of at least ${MIN_SECRET_BYTES} bytes`,
     ]);
   }
-  return { ...settings, sessionSecret: new TextEncoder().encode(secret) };
+  const faults: string[] = [];
+  const sourceKeys = new Map<string, string>();
+  settings.sources.forEach((source, i) => {
+    if (source.auth.type !== 'private_key_jwt') return;
+    try {
+      const pem = readFile(source.auth.privateKeyFile);
+      if (!pem.includes('PRIVATE KEY-----'))
+        throw Object.assign(new Error('not a PEM private key'), { code: 'not a PEM private key' });
+      sourceKeys.set(source.id, pem);
+    } catch (err) {
+      faults.push(
+        `sources[${i}].auth.privateKeyFile: cannot read a PEM private key from ${source.auth.privateKeyFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
+    }
+  });
+  if (faults.length) throw new ConfigError(faults);
+  return { ...settings, sessionSecret: new TextEncoder().encode(secret), sourceKeys };
 }
 
 /** Reads and validates the JSON config file at `path`. */

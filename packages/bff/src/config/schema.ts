@@ -127,4 +127,6 @@ export type TrustedIssuerConfig = ConfigSettings['trustedIssuers'][number];
 /** Settings plus the secrets they name, resolved once at start-up. */
 export interface Config extends ConfigSettings {
   readonly sessionSecret: Uint8Array;
+  /** PEM private keys for sources using private_key_jwt, read from their `privateKeyFile`, by source id. */
+  readonly sourceKeys: ReadonlyMap<string, string>;
 }

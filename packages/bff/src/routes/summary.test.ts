@@ -466,13 +466,36 @@ describe('GET /api/v1/summary', () => {
   });
 
   it('never sends items a sensitive-code policy excludes, nor any sign that they were withheld', async () => {
-    const gum = { ...hospitalA.find((r) => r.id === 'dis-1'), id: 'gum-1', description: 'Sexual health clinic letter', context: { practiceSetting: { coding: [{ system: 'http://snomed.info/sct', code: '394808002' }] } } };
-    const labelled = { ...hospitalA.find((r) => r.id === 'k-1'), id: 'hiv-1', code: { text: 'HIV viral load' }, meta: { security: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'HIV' }] } };
-    const panel = { ...hospitalA.find((r) => r.id === 'ue-1'), id: 'panel-2', code: { text: 'Virology panel' }, result: [{ reference: 'Observation/hiv-1' }, { reference: 'Observation/na-1' }] };
+    const gum = {
+      ...hospitalA.find((r) => r.id === 'dis-1'),
+      id: 'gum-1',
+      description: 'Sexual health clinic letter',
+      context: { practiceSetting: { coding: [{ system: 'http://snomed.info/sct', code: '394808002' }] } },
+    };
+    const labelled = {
+      ...hospitalA.find((r) => r.id === 'k-1'),
+      id: 'hiv-1',
+      code: { text: 'HIV viral load' },
+      meta: { security: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'HIV' }] },
+    };
+    const panel = {
+      ...hospitalA.find((r) => r.id === 'ue-1'),
+      id: 'panel-2',
+      code: { text: 'Virology panel' },
+      result: [{ reference: 'Observation/hiv-1' }, { reference: 'Observation/na-1' }],
+    };
     server.use(fakeFhirSource({ baseUrl: A, resources: [...hospitalA, gum, labelled, panel] as Resource[] }));
-    const t = testApp(config({ sensitiveCodes: { codes: [{ system: 'http://snomed.info/sct', code: '394808002' }], securityLabels: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'HIV' }] } }));
+    const t = testApp(
+      config({
+        sensitiveCodes: {
+          codes: [{ system: 'http://snomed.info/sct', code: '394808002' }],
+          securityLabels: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'HIV' }],
+        },
+      }),
+    );
     const text = await (await summary(t, await sessionFor(t))).text();
-    for (const hidden of ['Sexual health', 'HIV', 'Virology panel', 'gum-1', 'hiv-1', 'panel-2']) expect(text).not.toContain(hidden);
+    for (const hidden of ['Sexual health', 'HIV', 'Virology panel', 'gum-1', 'hiv-1', 'panel-2'])
+      expect(text).not.toContain(hidden);
     const view = JSON.parse(text) as SummaryView;
     expect(view.letters.items).toHaveLength(2);
     expect(view.results.items).toHaveLength(2);

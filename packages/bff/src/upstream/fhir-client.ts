@@ -1,4 +1,5 @@
 import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { SourceAuth } from './source-auth.ts';
 
 /** Why a source's answer could not be used. Values, not messages: they go to logs and audit. */
 export type UpstreamFailure =
@@ -11,7 +12,8 @@ export type UpstreamFailure =
   | 'too-large'
   | 'too-many-pages'
   | 'foreign-link'
-  | 'ambiguous-patient';
+  | 'ambiguous-patient'
+  | 'auth-unavailable';
 
 export class UpstreamError extends Error {
   override readonly name = 'UpstreamError';
@@ -28,8 +30,8 @@ export interface FhirClientOptions {
   readonly baseUrl: string;
   readonly fetch: typeof fetch;
   readonly signal: AbortSignal;
-  /** Extra headers for every request (e.g. Authorization). */
-  readonly headers?: () => Promise<Record<string, string>>;
+  /** Credentials for the source; a 401 makes it fetch a fresh token, then the request is retried once. */
+  readonly auth?: SourceAuth;
   /** Per response body. */
   readonly maxBytes?: number;
   /** Per search, following Bundle.link[next]. */
@@ -92,13 +94,23 @@ export class FhirClient {
     return body as Bundle;
   }
 
-  async #getJson(url: URL): Promise<unknown> {
-    const headers: Record<string, string> = { Accept: 'application/fhir+json', ...(await this.#options.headers?.()) };
-    let response: Response;
+  async #send(url: URL): Promise<Response> {
+    const auth = await this.#options.auth?.headers(this.#options.signal);
+    const headers: Record<string, string> = { Accept: 'application/fhir+json', ...auth };
     try {
-      response = await this.#options.fetch(url, { headers, redirect: 'manual', signal: this.#options.signal });
+      return await this.#options.fetch(url, { headers, redirect: 'manual', signal: this.#options.signal });
     } catch (err) {
       throw new UpstreamError(this.#options.signal.aborted ? 'timeout' : 'network', { cause: err });
+    }
+  }
+
+  async #getJson(url: URL): Promise<unknown> {
+    let response = await this.#send(url);
+    if (response.status === 401 && this.#options.auth) {
+      // The cached token may have been revoked: one fresh token, one retry, no loop.
+      await response.body?.cancel();
+      this.#options.auth.invalidate();
+      response = await this.#send(url);
     }
     if (response.status >= 300 && response.status < 400) {
       await response.body?.cancel();

@@ -4,9 +4,12 @@ import type { SourceConfig } from '../config/schema.ts';
 import type { Logger } from '../logger.ts';
 import { fetchSourceRecord } from './fetch-source-record.ts';
 import { UpstreamError } from './fhir-client.ts';
+import { NO_AUTH, privateKeyJwtAuth, type SourceAuth } from './source-auth.ts';
 
 export interface SourceGatewayDeps {
   readonly sources: readonly SourceConfig[];
+  /** PEM keys for private_key_jwt sources, by source id. */
+  readonly sourceKeys: ReadonlyMap<string, string>;
   readonly cache: SourceCache;
   readonly fetch: typeof fetch;
   readonly clock: () => Date;
@@ -24,6 +27,15 @@ export interface PatientContext {
  * A failing source becomes an `unavailable` answer; it never fails the others.
  */
 export function createSourceGateway(deps: SourceGatewayDeps) {
+  const auths = new Map<string, SourceAuth>(
+    deps.sources.map((source) => {
+      if (source.auth.type === 'none') return [source.id, NO_AUTH];
+      const pem = deps.sourceKeys.get(source.id);
+      if (pem === undefined) throw new Error(`sources: no private key loaded for ${source.id}`);
+      return [source.id, privateKeyJwtAuth(source.auth, pem, deps)];
+    }),
+  );
+
   async function ask(source: SourceConfig, patient: PatientContext, requestId: string): Promise<SourceAnswer> {
     const ref = { id: source.id, name: source.name };
     const started = performance.now();
@@ -35,6 +47,7 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
           baseUrl: source.fhirBaseUrl,
           fetch: deps.fetch,
           signal,
+          auth: auths.get(source.id) ?? NO_AUTH,
         });
         return { sourceId: source.id, nhsNumber: patient.nhsNumber, fetchedAt: deps.clock(), result };
       });

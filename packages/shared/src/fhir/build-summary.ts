@@ -42,16 +42,23 @@ function sectionOf<T>(answers: readonly SourceAnswer[], items: T[]): Section<T> 
   const status: SectionStatus =
     answered.length === answers.length ? 'ok' : answered.length === 0 ? 'unavailable' : 'partial';
   // The oldest retrieval time: the section is only as fresh as its stalest source.
-  const times = answered.map((a) => a.fetchedAt).sort();
-  const asOf = times[0];
+  const oldest = answered.reduce<string | undefined>(
+    (min, a) => (min === undefined || Date.parse(a.fetchedAt) < Date.parse(min) ? a.fetchedAt : min),
+    undefined,
+  );
+  const asOf = oldest;
   return { status, ...(asOf ? { asOf } : {}), items: status === 'unavailable' ? [] : items, sources };
 }
 
 /** Drops what a sensitive-data policy excludes; a report goes if any of its observations is excluded. */
 function withoutExcluded(record: SourceRecord, excludes: (resource: Resource) => boolean): SourceRecord {
-  const excludedObservations = new Set<string | undefined>(record.observations.filter(excludes).flatMap((o) => (o.id ? [o.id] : [])));
+  const excludedObservations = new Set<string | undefined>(
+    record.observations.filter(excludes).flatMap((o) => (o.id ? [o.id] : [])),
+  );
   const reports = record.reports.filter(
-    (r) => !excludes(r) && !(r.result ?? []).some((ref) => excludedObservations.has(referencedId(ref.reference, 'Observation'))),
+    (r) =>
+      !excludes(r) &&
+      !(r.result ?? []).some((ref) => excludedObservations.has(referencedId(ref.reference, 'Observation'))),
   );
   return {
     patient: record.patient,

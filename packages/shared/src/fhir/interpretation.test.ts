@@ -76,7 +76,7 @@ describe('mapInterpretation', () => {
 
   // Object.prototype members are found by KNOWN[code]: 'toString' maps to a function, so the
   // interpretation loses display and abnormal instead of being "shown as sent, abnormal".
-  it('BUG: an unknown v3 code named like an Object member (toString, constructor, __proto__) is still shown and abnormal', () => {
+  it('regression: an unknown v3 code named like an Object member (toString, constructor, __proto__) is still shown and abnormal', () => {
     for (const code of ['toString', 'constructor', '__proto__']) {
       expect(mapInterpretation([v3(code)])).toEqual({
         code,

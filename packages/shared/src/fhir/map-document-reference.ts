@@ -3,8 +3,9 @@ import type { LetterItem, SourceRef } from '../view-models.ts';
 import { conceptText, referenceDisplay } from './codeable-concept.ts';
 
 /**
- * A current letter, or undefined: superseded and entered-in-error documents, and
- * documents whose own docStatus says they are not final, are not shown as current.
+ * A current letter, or undefined: superseded documents and documents whose docStatus is
+ * entered-in-error are not shown as current. (Preliminary letters are shown; marking them is
+ * the letter reader's job.)
  */
 export function mapDocumentReference(doc: DocumentReference, source: SourceRef): LetterItem | undefined {
   if (!doc.id || doc.status !== 'current') return undefined;

@@ -67,7 +67,7 @@ describe('mapFlag', () => {
   // FHIR R4 Period: "The end value includes any matching date/time. i.e. 2012-02-03T10:00:00 is in a
   // period that has an end value of 2012-02-03." (https://hl7.org/fhir/R4/datatypes.html#Period)
   // A flag ending "2025-06-01" is still current at 10:00 that day; today it is hidden at midnight UTC.
-  it('BUG: shows a flag on the last day of its period when period.end is a date (FHIR Period.end is inclusive)', () => {
+  it('regression: shows a flag on the last day of its period when period.end is a date (FHIR Period.end is inclusive)', () => {
     const item = mapFlag(
       flag({ category: category('safety', 'Safety'), period: { start: '2025-05-01', end: '2025-06-01' } }),
       GP,
@@ -115,7 +115,7 @@ describe('mapFlag', () => {
     expect(mapFlag(flag({ extension: [priority('PX')] }), GP, NOW)?.severity).toBe('unknown');
   });
 
-  it('BUG: a flag-priority code named like an Object member (constructor, toString) gives a real severity', () => {
+  it('regression: a flag-priority code named like an Object member (constructor, toString) gives a real severity', () => {
     for (const code of ['constructor', 'toString']) {
       expect(['high', 'medium', 'low', 'unknown']).toContain(
         mapFlag(flag({ extension: [priority(code)] }), GP, NOW)?.severity,

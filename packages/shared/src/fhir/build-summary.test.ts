@@ -1,0 +1,236 @@
+import { describe, expect, it } from 'vitest';
+import type { DiagnosticReport, DocumentReference, Flag, Observation, Patient } from '@medplum/fhirtypes';
+import { NHS_NUMBER_SYSTEM } from '../nhs-number.ts';
+import type { SourceRef } from '../view-models.ts';
+import { buildSummary, type SourceAnswer, type SourceRecord } from './build-summary.ts';
+
+const SNOMED = 'http://snomed.info/sct';
+const UCUM = 'http://unitsofmeasure.org';
+const NHS = '9990000018';
+const NOW = new Date('2025-06-01T10:00:00.000Z');
+const GP: SourceRef = { id: 'gp', name: 'Riverside Surgery' };
+const ACUTE: SourceRef = { id: 'acute', name: 'Example NHS Foundation Trust' };
+const COMMUNITY: SourceRef = { id: 'community', name: 'Example Community Health Services' };
+
+function patient(family: string, given: string, nhsNumber = NHS): Patient {
+  return {
+    resourceType: 'Patient',
+    id: `pat-${family}`,
+    identifier: [{ system: NHS_NUMBER_SYSTEM, value: nhsNumber }],
+    name: [{ use: 'official', family, given: [given] }],
+    birthDate: '1984-07-21',
+  };
+}
+
+function observation(id: string, value: number): Observation {
+  return {
+    resourceType: 'Observation',
+    id,
+    status: 'final',
+    code: { coding: [{ system: SNOMED, code: '1000651000000109', display: 'Serum potassium level' }] },
+    valueQuantity: { value, unit: 'mmol/L', system: UCUM, code: 'mmol/L' },
+  };
+}
+
+function report(id: string, effective: string, observationIds: string[]): DiagnosticReport {
+  return {
+    resourceType: 'DiagnosticReport',
+    id,
+    status: 'final',
+    code: { coding: [{ system: SNOMED, code: '252167001', display: 'Urea and electrolytes' }] },
+    effectiveDateTime: effective,
+    result: observationIds.map((o) => ({ reference: `Observation/${o}` })),
+  };
+}
+
+function letter(id: string, date: string): DocumentReference {
+  return {
+    resourceType: 'DocumentReference',
+    id,
+    status: 'current',
+    type: { coding: [{ system: SNOMED, code: '373942005', display: 'Discharge summary' }] },
+    date,
+    content: [{ attachment: { contentType: 'application/pdf' } }],
+  };
+}
+
+function flag(id: string, start: string, categoryCode = 'clinical'): Flag {
+  return {
+    resourceType: 'Flag',
+    id,
+    status: 'active',
+    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/flag-category', code: categoryCode }] }],
+    code: { text: `Flag ${id}` },
+    subject: { reference: 'Patient/pat-1' },
+    period: { start },
+  };
+}
+
+function record(overrides: Partial<SourceRecord> = {}): SourceRecord {
+  return { patient: patient('Example', 'Ada'), reports: [], observations: [], documents: [], flags: [], ...overrides };
+}
+
+const ok = (source: SourceRef, fetchedAt: string, rec: SourceRecord = record()): SourceAnswer => ({
+  source,
+  status: 'ok',
+  fetchedAt,
+  record: rec,
+});
+const notFound = (source: SourceRef, fetchedAt: string): SourceAnswer => ({ source, status: 'not-found', fetchedAt });
+const unavailable = (source: SourceRef): SourceAnswer => ({ source, status: 'unavailable' });
+
+describe('buildSummary: patient banner', () => {
+  it("carries the session's NHS number even when the source's Patient says another", () => {
+    const view = buildSummary(
+      NHS,
+      [ok(GP, '2025-06-01T09:59:00.000Z', record({ patient: patient('Example', 'Ada', '9990000026') }))],
+      NOW,
+    );
+    expect(view.patient.nhsNumber).toBe(NHS);
+  });
+
+  it('takes demographics from the first source, in configured order, that knows the patient', () => {
+    const view = buildSummary(
+      NHS,
+      [
+        unavailable(GP),
+        notFound(COMMUNITY, '2025-06-01T09:58:00.000Z'),
+        ok(ACUTE, '2025-06-01T09:59:00.000Z', record({ patient: patient('Acute', 'Ada') })),
+        ok(GP, '2025-06-01T09:59:00.000Z', record({ patient: patient('Later', 'Ada') })),
+      ],
+      NOW,
+    );
+    expect(view.patient).toMatchObject({ nhsNumber: NHS, name: { family: 'Acute' }, source: ACUTE });
+  });
+
+  it('has only the NHS number when no source knows the patient', () => {
+    expect(buildSummary(NHS, [unavailable(GP), notFound(ACUTE, '2025-06-01T09:59:00.000Z')], NOW).patient).toEqual({
+      nhsNumber: NHS,
+    });
+  });
+});
+
+describe('buildSummary: section status and asOf', () => {
+  it('is ok when every source answered, counting not-found as an answer', () => {
+    const view = buildSummary(
+      NHS,
+      [ok(GP, '2025-06-01T09:59:00.000Z'), notFound(ACUTE, '2025-06-01T09:58:00.000Z')],
+      NOW,
+    );
+    for (const section of [view.flags, view.results, view.letters]) expect(section.status).toBe('ok');
+  });
+
+  it('is partial when some sources did not answer', () => {
+    const view = buildSummary(NHS, [ok(GP, '2025-06-01T09:59:00.000Z'), unavailable(ACUTE)], NOW);
+    for (const section of [view.flags, view.results, view.letters]) expect(section.status).toBe('partial');
+  });
+
+  it('is unavailable with no items and no asOf when no source answered', () => {
+    const view = buildSummary(NHS, [unavailable(GP), unavailable(ACUTE)], NOW);
+    for (const section of [view.flags, view.results, view.letters]) {
+      expect(section.status).toBe('unavailable');
+      expect(section.items).toEqual([]);
+      expect(section).not.toHaveProperty('asOf');
+    }
+  });
+
+  it('takes asOf from the oldest fetchedAt among the sources that answered', () => {
+    const view = buildSummary(
+      NHS,
+      [
+        ok(GP, '2025-06-01T09:59:30.000Z'),
+        notFound(COMMUNITY, '2025-06-01T09:41:12.000Z'),
+        ok(ACUTE, '2025-06-01T09:50:00.000Z'),
+        unavailable({ id: 'x', name: 'X' }),
+      ],
+      NOW,
+    );
+    expect(view.results.asOf).toBe('2025-06-01T09:41:12.000Z');
+    expect(view.flags.asOf).toBe('2025-06-01T09:41:12.000Z');
+    expect(view.letters.asOf).toBe('2025-06-01T09:41:12.000Z');
+  });
+
+  it('lists every source outcome in configured order', () => {
+    const view = buildSummary(
+      NHS,
+      [ok(GP, '2025-06-01T09:59:00.000Z'), unavailable(ACUTE), notFound(COMMUNITY, '2025-06-01T09:58:00.000Z')],
+      NOW,
+    );
+    expect(view.results.sources).toEqual([
+      { source: GP, status: 'ok', asOf: '2025-06-01T09:59:00.000Z' },
+      { source: ACUTE, status: 'unavailable' },
+      { source: COMMUNITY, status: 'not-found', asOf: '2025-06-01T09:58:00.000Z' },
+    ]);
+  });
+
+  it('stamps generatedAt from now', () => {
+    expect(buildSummary(NHS, [], NOW).generatedAt).toBe('2025-06-01T10:00:00.000Z');
+  });
+});
+
+describe('buildSummary: items', () => {
+  it('merges items from every source, each sorted, with source-scoped ids', () => {
+    const gp = record({
+      reports: [report('dr-1', '2025-01-10T09:00:00Z', ['k-1'])],
+      observations: [observation('k-1', 4.1)],
+      documents: [letter('doc-1', '2024-12-01')],
+      flags: [flag('f-1', '2024-01-01')],
+    });
+    const acute = record({
+      reports: [report('dr-1', '2025-05-20T09:00:00Z', ['k-1'])],
+      observations: [observation('k-1', 5.9)],
+      documents: [letter('doc-1', '2025-05-21')],
+      flags: [flag('f-9', '2020-01-01', 'safety')],
+    });
+    const view = buildSummary(
+      NHS,
+      [ok(GP, '2025-06-01T09:59:00.000Z', gp), ok(ACUTE, '2025-06-01T09:59:00.000Z', acute)],
+      NOW,
+    );
+    expect(view.results.items.map((r) => r.id)).toEqual(['acute:dr-1', 'gp:dr-1']);
+    expect(view.letters.items.map((l) => l.id)).toEqual(['acute:doc-1', 'gp:doc-1']);
+    expect(view.flags.items.map((f) => [f.id, f.severity])).toEqual([
+      ['acute:f-9', 'high'],
+      ['gp:f-1', 'unknown'],
+    ]);
+  });
+
+  it("resolves a report's observations only within its own source", () => {
+    const gp = record({
+      reports: [report('dr-1', '2025-01-10T09:00:00Z', ['k-1'])],
+      observations: [observation('k-1', 4.1)],
+    });
+    const acute = record({ reports: [report('dr-2', '2025-05-20T09:00:00Z', ['k-1'])], observations: [] });
+    const view = buildSummary(
+      NHS,
+      [ok(GP, '2025-06-01T09:59:00.000Z', gp), ok(ACUTE, '2025-06-01T09:59:00.000Z', acute)],
+      NOW,
+    );
+    expect(view.results.items.map((r) => r.id)).toEqual(['gp:dr-1']); // acute's report had nothing to show
+    expect(view.results.items[0]?.observations[0]?.value).toEqual({ kind: 'quantity', value: 4.1, unit: 'mmol/L' });
+  });
+
+  it('uses now to decide which flags are current', () => {
+    const ended: Flag = {
+      ...flag('f-ended', '2024-01-01'),
+      period: { start: '2024-01-01', end: '2025-05-01T00:00:00Z' },
+    };
+    const view = buildSummary(
+      NHS,
+      [ok(GP, '2025-06-01T09:59:00.000Z', record({ flags: [ended, flag('f-now', '2025-01-01')] }))],
+      NOW,
+    );
+    expect(view.flags.items.map((f) => f.id)).toEqual(['gp:f-now']);
+  });
+
+  it('drops withdrawn records', () => {
+    const rec = record({
+      reports: [{ ...report('dr-1', '2025-01-10T09:00:00Z', ['k-1']), status: 'entered-in-error' }],
+      observations: [observation('k-1', 4.1)],
+      documents: [{ ...letter('doc-1', '2025-01-01'), status: 'superseded' }],
+      flags: [{ ...flag('f-1', '2024-01-01'), status: 'inactive' }],
+    });
+    const view = buildSummary(NHS, [ok(GP, '2025-06-01T09:59:00.000Z', rec)], NOW);
+    expect([view.results.items, view.letters.items, view.flags.items]).toEqual([[], [], []]);
+  });
+});
