@@ -12,7 +12,7 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         projectService: {
-          allowDefaultProject: ['*.js', '*.mjs', 'packages/*/*.mjs', 'packages/*/*.ts', 'demo/*.ts', 'test/*.ts'],
+          allowDefaultProject: ['*.js', '*.ts', 'packages/widget/*.mjs', 'packages/widget/*.ts'],
         },
         tsconfigRootDir: import.meta.dirname,
       },

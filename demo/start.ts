@@ -5,7 +5,14 @@
  *   npm run demo            → http://127.0.0.1:5173
  */
 import { serve, type ServerType } from '@hono/node-server';
-import { createApp, type DemoLauncher, jsonLogger, loadConfig, silentLogger, SqliteAuditStore } from '@care-sidebar/bff';
+import {
+  createApp,
+  type DemoLauncher,
+  jsonLogger,
+  loadConfig,
+  silentLogger,
+  SqliteAuditStore,
+} from '@care-sidebar/bff';
 import { exportJWK, generateKeyPair } from 'jose';
 import { setupServer } from 'msw/node';
 import { randomBytes } from 'node:crypto';
@@ -38,7 +45,10 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   const pageUrl = `http://127.0.0.1:${pagePort}`;
 
   // The session secret is per demo run: nothing to configure, nothing to leak.
-  const env = { ...process.env, CARE_SIDEBAR_SESSION_SECRET: process.env['CARE_SIDEBAR_SESSION_SECRET'] ?? randomBytes(32).toString('base64url') };
+  const env = {
+    ...process.env,
+    CARE_SIDEBAR_SESSION_SECRET: process.env['CARE_SIDEBAR_SESSION_SECRET'] ?? randomBytes(32).toString('base64url'),
+  };
   const fileConfig = loadConfig(CONFIG_PATH, env);
   const config = {
     ...fileConfig,
@@ -60,7 +70,12 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     kid,
     privateKey,
     publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' },
-    user: { id: 'urn:uuid:00000000-0000-4000-8000-00000000d0c7', name: 'Dr Demo User (synthetic)', role: 'R8000', org: 'Y99999' },
+    user: {
+      id: 'urn:uuid:00000000-0000-4000-8000-00000000d0c7',
+      name: 'Dr Demo User (synthetic)',
+      role: 'R8000',
+      org: 'Y99999',
+    },
   };
 
   const auditPath = config.audit.url.replace(/^sqlite:/, '');

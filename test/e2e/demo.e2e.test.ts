@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoSourceResources } from '../../demo/mocks/fhir-handlers.ts';
+import { demoSourceResources } from '@care-sidebar/demo/mocks';
 
 // Two synthetic patients from the demo GP list: one known to Leeds only, one known to both hospitals.
 const FIRST = { nhsNumber: '9993456780', banner: '999 345 6780', family: 'HARTLEY' };
@@ -15,14 +15,19 @@ const SECOND = { nhsNumber: '9994567896', banner: '999 456 7896', family: 'OYELA
 /** Letter titles a patient has at any demo source, found from the data rather than hard-coded. */
 function letterTitles(nhsNumber: string): Set<string> {
   const titles = new Set<string>();
-  for (const resources of Object.values(demoSourceResources) as (readonly Resource[])[]) {
+  for (const resources of Object.values<readonly Resource[]>(demoSourceResources)) {
     const patient = resources.find(
       (r): r is Patient => r.resourceType === 'Patient' && (r.identifier ?? []).some((i) => i.value === nhsNumber),
     );
     if (!patient) continue;
     for (const r of resources) {
       const doc = r as DocumentReference;
-      if (r.resourceType === 'DocumentReference' && doc.status === 'current' && doc.subject?.reference?.endsWith(`Patient/${patient.id}`) && doc.description) {
+      if (
+        r.resourceType === 'DocumentReference' &&
+        doc.status === 'current' &&
+        doc.subject?.reference?.endsWith(`Patient/${patient.id}`) &&
+        doc.description
+      ) {
         titles.add(doc.description);
       }
     }
@@ -40,7 +45,14 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   page = await browser.newPage();
 });
@@ -77,7 +89,12 @@ describe('the demo, end to end', () => {
       const w = window as unknown as { snapshots: string[] };
       w.snapshots = [];
       if (!root) return;
-      new MutationObserver(() => w.snapshots.push(root.textContent ?? '')).observe(root, { subtree: true, childList: true, characterData: true, attributes: true });
+      new MutationObserver(() => w.snapshots.push(root.textContent ?? '')).observe(root, {
+        subtree: true,
+        childList: true,
+        characterData: true,
+        attributes: true,
+      });
     });
 
     await page.click(`[data-nhs-number="${SECOND.nhsNumber}"]`);
@@ -100,7 +117,9 @@ describe('the demo, end to end', () => {
     // One audit record per view, for the right patient, by the launching user.
     const db = new DatabaseSync(demo.auditPath, { readOnly: true });
     const views = db
-      .prepare("SELECT nhs_number, outcome, user_name, user_verified FROM audit_event WHERE action = 'summary-view' ORDER BY seq")
+      .prepare(
+        "SELECT nhs_number, outcome, user_name, user_verified FROM audit_event WHERE action = 'summary-view' ORDER BY seq",
+      )
       .all() as { nhs_number: string; outcome: string; user_name: string; user_verified: number }[];
     db.close();
     expect(views.map((v) => [v.nhs_number, v.outcome, v.user_verified])).toEqual([

@@ -1,0 +1,16 @@
+/** The demo's mocked upstreams and synthetic data, for the BFF's demo start-up and the end-to-end tests. */
+export {
+  FHIR_JSON,
+  demoSourceResources,
+  demoSources,
+  demoUpstreamHandlers,
+  fhirSourceHandlers,
+  type DemoSource,
+  type DemoSourceId,
+  type FhirSourceOptions,
+} from './fhir-handlers.ts';
+export { FhirError, FhirStore, operationOutcome } from './fhir-store.ts';
+export { gpPatients, type GpPatient } from './data/gp-patients.ts';
+export { HOSPITAL_A, hospitalAResources } from './data/hospital-a.ts';
+export { HOSPITAL_B, hospitalBResources } from './data/hospital-b.ts';
+export { DEMO_ANCHOR_MS, daysAgo } from './data/demo-clock.ts';

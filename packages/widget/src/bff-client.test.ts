@@ -1,0 +1,122 @@
+import { expect } from 'chai';
+import { HttpResponse } from 'msw';
+import { BffClient, BffNetworkError, BffProblemError, BffResponseError } from './bff-client.ts';
+import { PATIENT_A, sessionFor, summaryFor } from './test-support/fixtures.ts';
+import {
+  BFF_URL,
+  deferred,
+  releaseGates,
+  onSession,
+  onSummary,
+  problemReply,
+  sessionReply,
+  startMockBff,
+  summaryReply,
+  worker,
+} from './test-support/mock-bff.ts';
+
+async function caught(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('BffClient', () => {
+  before(startMockBff);
+  afterEach(() => {
+    releaseGates();
+    worker.resetHandlers();
+  });
+  after(() => worker.stop());
+
+  const signal = new AbortController().signal;
+
+  it('starts a session with the launch token and returns the BFF answer', async () => {
+    let received = '';
+    worker.use(
+      onSession((launch) => {
+        received = launch;
+        return sessionReply(sessionFor(PATIENT_A, 'token-1'));
+      }),
+    );
+    const session = await new BffClient(`${BFF_URL}/`).startSession('launch-1', signal);
+    expect(received).to.equal('launch-1');
+    expect(session.patient.nhsNumber).to.equal('9990000018');
+  });
+
+  it('sends the session token as a bearer token for the summary', async () => {
+    worker.use(
+      onSummary((token) =>
+        token === 'token-1' ? summaryReply(summaryFor(PATIENT_A)) : problemReply('session-invalid', 401),
+      ),
+    );
+    const summary = await new BffClient(BFF_URL).summary('token-1', signal);
+    expect(summary.kind).to.equal('summary');
+  });
+
+  it('sends no cookies and asks the browser not to cache', async () => {
+    const inits: RequestInit[] = [];
+    const fetchSpy: typeof fetch = (_input, init) => {
+      inits.push(init ?? {});
+      return Promise.resolve(Response.json(sessionFor(PATIENT_A, 'token-1'), { status: 201 }));
+    };
+    await new BffClient(BFF_URL, { fetch: fetchSpy }).startSession('launch-1', signal);
+    expect(inits[0]?.credentials).to.equal('omit');
+    expect(inits[0]?.cache).to.equal('no-store');
+    expect(inits[0]?.signal).to.equal(signal);
+  });
+
+  it('turns problem+json into a BffProblemError with its code and status', async () => {
+    worker.use(onSession(() => problemReply('launch-expired', 401)));
+    const err = await caught(new BffClient(BFF_URL).startSession('launch-1', signal));
+    expect(err).to.be.instanceOf(BffProblemError);
+    expect((err as BffProblemError).code).to.equal('launch-expired');
+    expect((err as BffProblemError).status).to.equal(401);
+  });
+
+  it('treats an error without a known problem code as internal-error, keeping the status', async () => {
+    worker.use(
+      onSummary(
+        () => new HttpResponse('<html>Bad gateway</html>', { status: 502, headers: { 'content-type': 'text/html' } }),
+      ),
+    );
+    const err = await caught(new BffClient(BFF_URL).summary('token-1', signal));
+    expect(err).to.be.instanceOf(BffProblemError);
+    expect((err as BffProblemError).code).to.equal('internal-error');
+    expect((err as BffProblemError).status).to.equal(502);
+  });
+
+  it('reports a failed fetch as a BffNetworkError', async () => {
+    worker.use(onSummary(() => HttpResponse.error()));
+    expect(await caught(new BffClient(BFF_URL).summary('token-1', signal))).to.be.instanceOf(BffNetworkError);
+  });
+
+  it('refuses a summary that lacks the patient it is for', async () => {
+    const { patient: _dropped, ...withoutPatient } = summaryFor(PATIENT_A);
+    worker.use(onSummary(() => HttpResponse.json(withoutPatient)));
+    expect(await caught(new BffClient(BFF_URL).summary('token-1', signal))).to.be.instanceOf(BffResponseError);
+  });
+
+  it('passes an abort through as an abort, not a network failure', async () => {
+    const received = deferred();
+    const release = deferred();
+    worker.use(
+      onSummary(async () => {
+        received.resolve();
+        await release.promise;
+        return summaryReply(summaryFor(PATIENT_A));
+      }),
+    );
+    const abort = new AbortController();
+    const pending = new BffClient(BFF_URL).summary('token-1', abort.signal);
+    await received.promise;
+    abort.abort();
+    const err = await caught(pending);
+    expect(err).to.be.instanceOf(DOMException);
+    expect((err as DOMException).name).to.equal('AbortError');
+    release.resolve();
+  });
+});

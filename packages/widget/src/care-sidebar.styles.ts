@@ -1,0 +1,238 @@
+import { css } from 'lit';
+
+// Public --care-sidebar-* tokens are read once here into private --_* ones (material-web's pattern).
+// Defaults are NHS identity colours; each text/background pair meets WCAG AA (4.5:1) or better.
+export default css`
+  :host {
+    --_font: var(--care-sidebar-font-family, Frutiger, Arial, sans-serif);
+    --_text: var(--care-sidebar-text-color, #212b32);
+    --_secondary: var(--care-sidebar-secondary-text-color, #4c6272);
+    --_background: var(--care-sidebar-background, #ffffff);
+    --_surface: var(--care-sidebar-surface-color, #f0f4f5);
+    --_border: var(--care-sidebar-border-color, #d8dde0);
+    --_banner-background: var(--care-sidebar-banner-background, #005eb8);
+    --_banner-text: var(--care-sidebar-banner-text-color, #ffffff);
+    --_abnormal: var(--care-sidebar-abnormal-color, #d5281b);
+    --_critical-background: var(--care-sidebar-critical-background, #d5281b);
+    --_critical-text: var(--care-sidebar-critical-text-color, #ffffff);
+    --_warning-background: var(--care-sidebar-warning-background, #fff9c4);
+    --_warning-border: var(--care-sidebar-warning-border-color, #ffb81c);
+
+    display: block;
+    min-width: 0;
+    font-family: var(--_font);
+    font-size: 1rem;
+    line-height: 1.4;
+    color: var(--_text);
+    background: var(--_background);
+    overflow-wrap: anywhere;
+  }
+
+  :host([hidden]) {
+    display: none;
+  }
+
+  *,
+  *::before,
+  *::after {
+    box-sizing: border-box;
+  }
+
+  p,
+  h2,
+  h3,
+  ul {
+    margin: 0;
+  }
+
+  .visually-hidden {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip-path: inset(50%);
+    white-space: nowrap;
+  }
+
+  .banner {
+    padding: 0.5rem 0.75rem;
+    background: var(--_banner-background);
+    color: var(--_banner-text);
+  }
+
+  .patient-name {
+    font-size: 1.125rem;
+    font-weight: 700;
+  }
+
+  .identifiers {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0 1rem;
+  }
+
+  .nhs-number {
+    font-weight: 700;
+    white-space: nowrap;
+    font-variant-numeric: tabular-nums;
+  }
+
+  .section {
+    padding: 0.75rem;
+    border-bottom: 1px solid var(--_border);
+  }
+
+  h2 {
+    font-size: 1.125rem;
+  }
+
+  h3 {
+    font-size: 1rem;
+  }
+
+  .as-of,
+  .meta,
+  .range {
+    color: var(--_secondary);
+    font-size: 0.875rem;
+  }
+
+  .notice {
+    margin-top: 0.5rem;
+    padding: 0.5rem;
+    background: var(--_surface);
+  }
+
+  .notice[data-kind='warning'],
+  .notice.error,
+  .notice.opted-out {
+    margin: 0.75rem;
+    border-left: 4px solid var(--_warning-border);
+    background: var(--_warning-background);
+  }
+
+  .section .notice[data-kind='warning'] {
+    margin: 0.5rem 0 0;
+  }
+
+  .items {
+    list-style: none;
+    padding: 0;
+    margin-top: 0.5rem;
+    display: grid;
+    gap: 0.5rem;
+  }
+
+  .flag,
+  .report,
+  .letter {
+    padding: 0.5rem;
+    border: 1px solid var(--_border);
+    border-radius: 4px;
+  }
+
+  .flag[data-severity='high'] {
+    border-left: 4px solid var(--_abnormal);
+  }
+
+  .severity {
+    font-size: 0.875rem;
+    font-weight: 700;
+  }
+
+  .flag[data-severity='high'] .severity {
+    color: var(--_abnormal);
+  }
+
+  .observations {
+    list-style: none;
+    padding: 0;
+    margin-top: 0.25rem;
+  }
+
+  .observation {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: baseline;
+    gap: 0 0.5rem;
+    padding: 0.25rem 0;
+    border-top: 1px solid var(--_surface);
+  }
+
+  .observation-name {
+    flex: 1 1 8rem;
+  }
+
+  .observation-value {
+    font-weight: 700;
+    font-variant-numeric: tabular-nums;
+  }
+
+  .observation[data-abnormal='true'] .observation-value,
+  .interpretation {
+    color: var(--_abnormal);
+  }
+
+  .interpretation[data-critical='true'] {
+    padding: 0 0.25rem;
+    border-radius: 2px;
+    color: var(--_critical-text);
+    background: var(--_critical-background);
+  }
+
+  .derived {
+    font-weight: 400;
+    font-size: 0.875rem;
+  }
+
+  .range {
+    flex-basis: 100%;
+  }
+
+  .badge {
+    display: inline-block;
+    padding: 0 0.25rem;
+    border: 1px solid currentColor;
+    border-radius: 2px;
+    font-size: 0.875rem;
+    font-weight: 700;
+  }
+
+  .skeleton {
+    display: block;
+    border-radius: 4px;
+    background: var(--_surface);
+  }
+
+  .banner .skeleton {
+    opacity: 0.4;
+  }
+
+  .skeleton-name {
+    width: 60%;
+    height: 1.5rem;
+  }
+
+  .skeleton-text {
+    display: inline-block;
+    width: 40%;
+    height: 1rem;
+  }
+
+  .skeleton-block {
+    height: 2.5rem;
+    margin-top: 0.5rem;
+  }
+
+  @media (prefers-reduced-motion: no-preference) {
+    .skeleton {
+      animation: pulse 1.5s ease-in-out infinite;
+    }
+  }
+
+  @keyframes pulse {
+    50% {
+      opacity: 0.5;
+    }
+  }
+`;

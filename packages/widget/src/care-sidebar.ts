@@ -1,0 +1,13 @@
+import { CareSidebar } from './care-sidebar.component.ts';
+
+export { CareSidebar } from './care-sidebar.component.ts';
+export * from './events.ts';
+
+// Guarded so a host page that loads the bundle twice does not throw.
+if (!customElements.get('care-sidebar')) customElements.define('care-sidebar', CareSidebar);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'care-sidebar': CareSidebar;
+  }
+}

@@ -1,0 +1,154 @@
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { SummaryResponse } from '@care-sidebar/shared';
+import { BffClient, BffNetworkError, BffProblemError, BffResponseError } from '../bff-client.ts';
+import {
+  CareSidebarErrorEvent,
+  CareSidebarReadyEvent,
+  CareSidebarSessionExpiredEvent,
+  type CareSidebarErrorCode,
+} from '../events.ts';
+
+/**
+ * What the sidebar shows. Patient data exists only in `loaded`, and only for the session's
+ * patient: every other phase carries at most the session's NHS number.
+ */
+export type SummaryState =
+  | { readonly phase: 'idle' }
+  | { readonly phase: 'loading'; readonly nhsNumber?: string }
+  | { readonly phase: 'loaded'; readonly nhsNumber: string; readonly summary: SummaryResponse }
+  | { readonly phase: 'failed'; readonly code: CareSidebarErrorCode }
+  | { readonly phase: 'session-ended' };
+
+interface Session {
+  readonly client: BffClient;
+  readonly token: string;
+  readonly nhsNumber: string;
+}
+
+export type BffClientFactory = (bffUrl: string) => BffClient;
+
+const IDLE: SummaryState = { phase: 'idle' };
+
+/**
+ * Owns loading for one `<care-sidebar>`: starts a BFF session for each launch and fetches its
+ * summary. Only the newest run may publish (lit's Task does the same): each load bumps the run
+ * counter and aborts the previous fetches, and every await is followed by a run check, so a late
+ * answer for an earlier launch is dropped even when it is for the same patient (A → B → A).
+ */
+export class SummaryController implements ReactiveController {
+  readonly #host: ReactiveControllerHost & EventTarget;
+  readonly #createClient: BffClientFactory;
+  #state: SummaryState = IDLE;
+  #run = 0;
+  #abort: AbortController | undefined;
+  #session: Session | undefined; // the token stays in memory only
+
+  constructor(
+    host: ReactiveControllerHost & EventTarget,
+    createClient: BffClientFactory = (url) => new BffClient(url),
+  ) {
+    this.#host = host;
+    this.#createClient = createClient;
+    host.addController(this);
+  }
+
+  get state(): SummaryState {
+    return this.#state;
+  }
+
+  // Loading is driven by load() from the host's willUpdate; a run in flight survives the element
+  // being moved in the DOM, and a launch token cannot be replayed to restart it anyway.
+  hostConnected(): void {}
+
+  /**
+   * Starts over for a new launch. Call it from the host's `willUpdate` so the cleared state is
+   * rendered by the very update that changed the launch: the old patient never shows under it.
+   */
+  load(bffUrl: string, launch: string): void {
+    const { run, signal } = this.#nextRun();
+    this.#session = undefined;
+    if (!launch) {
+      this.#set(IDLE);
+      return;
+    }
+    this.#set({ phase: 'loading' });
+    void this.#start(run, this.#createClient(bffUrl), launch, signal);
+  }
+
+  /** Fetches the summary again with the current session; does nothing without one. */
+  refresh(): void {
+    const session = this.#session;
+    if (!session) return;
+    const { run, signal } = this.#nextRun();
+    void this.#loadSummary(run, session, signal);
+  }
+
+  #nextRun(): { run: number; signal: AbortSignal } {
+    const run = ++this.#run;
+    this.#abort?.abort();
+    this.#abort = new AbortController();
+    return { run, signal: this.#abort.signal };
+  }
+
+  async #start(run: number, client: BffClient, launch: string, signal: AbortSignal): Promise<void> {
+    let session: Session;
+    try {
+      const response = await client.startSession(launch, signal);
+      if (run !== this.#run) return; // a newer launch owns the view
+      session = { client, token: response.token, nhsNumber: response.patient.nhsNumber };
+    } catch (err) {
+      if (run === this.#run) this.#fail(errorCode(err));
+      return;
+    }
+    this.#session = session;
+    await this.#loadSummary(run, session, signal);
+  }
+
+  async #loadSummary(run: number, session: Session, signal: AbortSignal): Promise<void> {
+    this.#set({ phase: 'loading', nhsNumber: session.nhsNumber });
+    let summary: SummaryResponse;
+    try {
+      summary = await session.client.summary(session.token, signal);
+    } catch (err) {
+      if (run !== this.#run) return;
+      if (err instanceof BffProblemError && err.status === 401) this.#endSession(err.code);
+      else this.#fail(errorCode(err));
+      return;
+    }
+    if (run !== this.#run) return;
+    // The BFF binds the session to one patient; checking again here means a BFF or cache bug
+    // can never put another patient's record under this banner.
+    if (summary.patient.nhsNumber !== session.nhsNumber) {
+      this.#fail('patient-mismatch');
+      return;
+    }
+    this.#set({ phase: 'loaded', nhsNumber: session.nhsNumber, summary });
+    await this.#host.updateComplete;
+    if (run === this.#run) this.#host.dispatchEvent(new CareSidebarReadyEvent());
+  }
+
+  #endSession(code: CareSidebarErrorCode): void {
+    this.#session = undefined;
+    this.#set({ phase: 'session-ended' });
+    this.#host.dispatchEvent(
+      code === 'session-expired' ? new CareSidebarSessionExpiredEvent() : new CareSidebarErrorEvent(code),
+    );
+  }
+
+  #fail(code: CareSidebarErrorCode): void {
+    this.#set({ phase: 'failed', code });
+    this.#host.dispatchEvent(new CareSidebarErrorEvent(code));
+  }
+
+  #set(state: SummaryState): void {
+    this.#state = state;
+    this.#host.requestUpdate();
+  }
+}
+
+function errorCode(err: unknown): CareSidebarErrorCode {
+  if (err instanceof BffProblemError) return err.code;
+  if (err instanceof BffNetworkError) return 'network-error';
+  if (err instanceof BffResponseError) return 'invalid-response';
+  return 'internal-error';
+}

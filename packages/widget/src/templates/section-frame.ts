@@ -1,0 +1,87 @@
+import { html, nothing, type TemplateResult } from 'lit';
+import type { Section, SectionName, SourceOutcome } from '@care-sidebar/shared';
+import { formatDateTime } from '../format.ts';
+
+export interface SectionCopy {
+  readonly name: SectionName;
+  /** "Results" */
+  readonly heading: string;
+  /** "results", as in "No results from Hospital A". */
+  readonly noun: string;
+}
+
+const names = (sources: readonly SourceOutcome[]): string => sources.map((s) => s.source.name).join(', ');
+
+/**
+ * Why the list may be short or empty, in words a GP can act on. An empty list is claimed as
+ * "no results" only for the sources that actually answered: silence from a source that could
+ * not be reached says nothing about the patient.
+ */
+export interface SectionNotice {
+  readonly kind: 'warning' | 'empty';
+  readonly text: string;
+}
+
+export function sectionNotices<T>(copy: SectionCopy, section: Section<T>): SectionNotice[] {
+  const failed = section.sources.filter((s) => s.status === 'unavailable');
+  const answered = section.sources.filter((s) => s.status !== 'unavailable');
+  if (section.status === 'unavailable') {
+    const text = `${copy.heading} unavailable${failed.length ? `: could not reach ${names(failed)}` : ''}`;
+    return [{ kind: 'warning', text }];
+  }
+  const notices: SectionNotice[] = [];
+  if (section.status === 'partial') {
+    const who = failed.length ? names(failed) : 'Some sources';
+    notices.push({ kind: 'warning', text: `${who} could not be reached; ${copy.noun} may be incomplete` });
+  }
+  if (section.items.length === 0) {
+    notices.push({ kind: 'empty', text: `No ${copy.noun}${answered.length ? ` from ${names(answered)}` : ''}` });
+  }
+  return notices;
+}
+
+function updated(asOf: string | undefined): TemplateResult | typeof nothing {
+  if (!asOf) return nothing;
+  const when = formatDateTime(asOf);
+  return html`<p class="as-of">Updated <time datetime=${asOf} title=${when}>${when}</time></p>`;
+}
+
+/** One section: heading, age of the data, status notices, then its items (or a placeholder while loading). */
+export function sectionFrame<T>(
+  copy: SectionCopy,
+  section: Section<T> | undefined,
+  renderItems: (items: readonly T[]) => TemplateResult,
+): TemplateResult {
+  const headingId = `${copy.name}-heading`;
+  if (!section) {
+    return html`
+      <section
+        part="section"
+        class="section"
+        data-section=${copy.name}
+        data-status="loading"
+        aria-labelledby=${headingId}
+        aria-busy="true"
+      >
+        <h2 id=${headingId}>${copy.heading}</h2>
+        <div class="skeleton skeleton-block" aria-hidden="true"></div>
+        <div class="skeleton skeleton-block" aria-hidden="true"></div>
+      </section>
+    `;
+  }
+  const notices = sectionNotices(copy, section);
+  return html`
+    <section
+      part="section"
+      class="section"
+      data-section=${copy.name}
+      data-status=${section.status}
+      aria-labelledby=${headingId}
+    >
+      <h2 id=${headingId}>${copy.heading}</h2>
+      ${updated(section.asOf)}
+      ${notices.map((n) => html`<p class="notice" data-kind=${n.kind}>${n.kind === 'warning' ? html`<span class="icon" aria-hidden="true">⚠</span> ` : nothing}${n.text}</p>`)}
+      ${section.items.length ? renderItems(section.items) : nothing}
+    </section>
+  `;
+}
