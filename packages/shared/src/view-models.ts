@@ -12,8 +12,9 @@ export interface SourceRef {
 /**
  * What one source answered for one section.
  * `not-found`: the source was asked and holds no record of this patient (not an error).
+ * `incomplete`: the source answered but held more than could be fetched; the oldest items may be missing.
  */
-export type SourceStatus = 'ok' | 'not-found' | 'unavailable';
+export type SourceStatus = 'ok' | 'not-found' | 'incomplete' | 'unavailable';
 
 export interface SourceOutcome {
   readonly source: SourceRef;
@@ -23,7 +24,7 @@ export interface SourceOutcome {
 }
 
 /**
- * `ok`: every source answered; `partial`: some did, some did not (items shown are incomplete);
+ * `ok`: every source answered in full; `partial`: some did not, or not in full (items shown are incomplete);
  * `unavailable`: no source answered, so `items` is empty and says nothing about the patient.
  */
 export type SectionStatus = 'ok' | 'partial' | 'unavailable';

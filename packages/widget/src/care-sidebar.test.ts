@@ -265,6 +265,26 @@ describe('<care-sidebar>', () => {
       expect(part(el, 'result').map(textOf).join()).to.include('Urea and electrolytes');
     });
 
+    it('says when a source held more than could be fetched', async () => {
+      servePatients((p) =>
+        summaryFor(p, {
+          results: {
+            status: 'partial',
+            asOf: AS_OF,
+            items: p.results,
+            sources: [
+              { source: HOSPITAL_A, status: 'incomplete', asOf: AS_OF },
+              { source: HOSPITAL_B, status: 'ok', asOf: AS_OF },
+            ],
+          },
+        }),
+      );
+      const { el } = await loaded(PATIENT_A.launch);
+      const text = textOf(sectionEl(el, 'results'));
+      expect(text).to.include('Hospital A holds more results than could be fetched; older results may not be shown');
+      expect(text).not.to.include('could not be reached');
+    });
+
     it('does not claim "no results" when no source answered', async () => {
       servePatients((p) =>
         summaryFor(p, {

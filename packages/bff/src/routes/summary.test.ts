@@ -501,6 +501,73 @@ describe('GET /api/v1/summary', () => {
     expect(view.results.items).toHaveLength(2);
   });
 
+  it('shows a laboratory observation that no report groups as a result of its own', async () => {
+    const loose = {
+      resourceType: 'Observation',
+      id: 'egfr-9',
+      status: 'final',
+      category: [
+        { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] },
+      ],
+      code: { text: 'eGFR' },
+      subject: { reference: 'Patient/b-77' },
+      valueQuantity: { value: 52, unit: 'mL/min/1.73m2' },
+      effectiveDateTime: '2026-11-24T08:00:00Z',
+    };
+    server.use(fakeFhirSource({ baseUrl: B, resources: [...hospitalB, loose] as Resource[] }));
+    const t = testApp(config());
+    const view = (await (await summary(t, await sessionFor(t))).json()) as SummaryView;
+    const first = view.results.items[0];
+    expect(first).toMatchObject({
+      name: { display: 'eGFR' },
+      source: { id: 'hospital-b' },
+      effective: '2026-11-24T08:00:00Z',
+    });
+    expect(first?.observations[0]?.value).toEqual({ kind: 'quantity', value: 52, unit: 'mL/min/1.73m2' });
+    // Observations that a report groups are not repeated on their own.
+    expect(view.results.items.filter((r) => r.name.display === 'HbA1c (IFCC)')).toHaveLength(0);
+  });
+
+  it('retries without sorting and includes when a strict server refuses them with 400', async () => {
+    const strict = fakeFhirSource({ baseUrl: B, resources: hospitalB, supportsInclude: false });
+    server.use(
+      http.get(`${B}/:type`, ({ request }) => {
+        const url = new URL(request.url);
+        if (url.searchParams.has('_sort') || url.searchParams.has('_include')) {
+          return HttpResponse.json(
+            { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-supported' }] },
+            { status: 400 },
+          );
+        }
+        return undefined;
+      }),
+      strict,
+    );
+    const t = testApp(config());
+    const view = (await (await summary(t, await sessionFor(t))).json()) as SummaryView;
+    expect(view.results.status).toBe('ok');
+    expect(view.results.items.find((r) => r.source.id === 'hospital-b')?.observations[0]?.name.display).toBe(
+      'HbA1c (IFCC)',
+    );
+  });
+
+  it('marks a section partial, naming the source as incomplete, when the page cap cuts a search short', async () => {
+    const manyFlags = Array.from({ length: 12 }, (_, i) => ({
+      resourceType: 'Flag',
+      id: `many-${i}`,
+      status: 'active',
+      code: { text: `Flag ${i}` },
+      subject: { reference: 'Patient/b-77' },
+    }));
+    server.use(fakeFhirSource({ baseUrl: B, resources: [...hospitalB, ...manyFlags] as Resource[], pageSize: 1 }));
+    const t = testApp(config());
+    const view = (await (await summary(t, await sessionFor(t))).json()) as SummaryView;
+    expect(view.flags.status).toBe('partial');
+    expect(view.flags.sources.find((s) => s.source.id === 'hospital-b')?.status).toBe('incomplete');
+    expect(view.flags.items.filter((f) => f.source?.id === 'hospital-b')).toHaveLength(10);
+    expect(view.letters.status).toBe('ok');
+  });
+
   it('refuses a source with two records for one NHS number rather than guessing', async () => {
     server.use(fakeFhirSource({ baseUrl: B, resources: [...hospitalB, patientA('b-78')] }));
     const t = testApp(config());

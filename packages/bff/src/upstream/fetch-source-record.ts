@@ -1,4 +1,10 @@
-import { NHS_NUMBER_SYSTEM, patientHasNhsNumber, referencedId, type SourceRecord } from '@care-sidebar/shared';
+import {
+  NHS_NUMBER_SYSTEM,
+  patientHasNhsNumber,
+  referencedId,
+  type SectionName,
+  type SourceRecord,
+} from '@care-sidebar/shared';
 import type {
   DiagnosticReport,
   DocumentReference,
@@ -37,7 +43,7 @@ function aboutPatient(patientId: string) {
 export async function fetchSourceRecord(nhsNumber: string, options: FhirClientOptions): Promise<SourceFetchResult> {
   const client = new FhirClient(options);
   const found = await client.search('Patient', { identifier: `${NHS_NUMBER_SYSTEM}|${nhsNumber}` });
-  const patients = ofType<Patient>(found, 'Patient').filter(
+  const patients = ofType<Patient>(found.resources, 'Patient').filter(
     (p) => p.active !== false && patientHasNhsNumber(p, nhsNumber),
   );
   if (patients.length === 0) return { status: 'not-found', bytes: client.bytesRead };
@@ -46,39 +52,53 @@ export async function fetchSourceRecord(nhsNumber: string, options: FhirClientOp
   const patient = patients[0] as Patient;
   if (!patient.id) throw new UpstreamError('ambiguous-patient');
   const byPatient = { patient: patient.id, _count: PAGE_SIZE };
+  // Newest first where the server can sort, so a page cap drops the oldest, not the newest.
+  const newestFirst = { _sort: '-date' };
 
-  const [reportBundle, documents, flags] = await Promise.all([
-    client.search('DiagnosticReport', { ...byPatient, _include: 'DiagnosticReport:result' }),
-    client.search('DocumentReference', byPatient),
+  const [reportSearch, labSearch, documentSearch, flagSearch] = await Promise.all([
+    client.search('DiagnosticReport', byPatient, { ...newestFirst, _include: 'DiagnosticReport:result' }),
+    // Laboratory observations that no report groups (some servers store results this way).
+    client.search('Observation', { ...byPatient, category: 'laboratory' }, newestFirst),
+    client.search('DocumentReference', byPatient, newestFirst),
     client.search('Flag', byPatient),
   ]);
   const isAboutPatient = aboutPatient(patient.id);
-  const reports = ofType<DiagnosticReport>(reportBundle, 'DiagnosticReport').filter(isAboutPatient);
-  const observations = ofType<Observation>(reportBundle, 'Observation');
-
-  // Servers that ignore _include: fetch the referenced observations by id.
-  const have = new Set(observations.map((o) => o.id));
-  const missing = [
-    ...new Set(reports.flatMap((r) => (r.result ?? []).map((ref) => referencedId(ref.reference, 'Observation')))),
-  ].filter((id): id is string => id !== undefined && !have.has(id));
-  for (let i = 0; i < missing.length; i += ID_BATCH) {
-    const batch = missing.slice(i, i + ID_BATCH);
-    observations.push(
-      ...ofType<Observation>(
-        await client.search('Observation', { _id: batch.join(','), _count: PAGE_SIZE }),
-        'Observation',
-      ),
-    );
+  const reports = ofType<DiagnosticReport>(reportSearch.resources, 'DiagnosticReport').filter(isAboutPatient);
+  const observations = new Map<string, Observation>();
+  for (const o of [
+    ...ofType<Observation>(reportSearch.resources, 'Observation'),
+    ...ofType<Observation>(labSearch.resources, 'Observation'),
+  ]) {
+    if (o.id && !observations.has(o.id)) observations.set(o.id, o);
   }
 
+  // Servers that ignore _include: fetch the referenced observations by id.
+  const missing = [
+    ...new Set(reports.flatMap((r) => (r.result ?? []).map((ref) => referencedId(ref.reference, 'Observation')))),
+  ].filter((id): id is string => id !== undefined && !observations.has(id));
+  let observationsTruncated = false;
+  for (let i = 0; i < missing.length; i += ID_BATCH) {
+    const batch = await client.search('Observation', {
+      _id: missing.slice(i, i + ID_BATCH).join(','),
+      _count: PAGE_SIZE,
+    });
+    observationsTruncated ||= batch.truncated;
+    for (const o of ofType<Observation>(batch.resources, 'Observation')) if (o.id) observations.set(o.id, o);
+  }
+
+  const incomplete: SectionName[] = [];
+  if (reportSearch.truncated || labSearch.truncated || observationsTruncated) incomplete.push('results');
+  if (documentSearch.truncated) incomplete.push('letters');
+  if (flagSearch.truncated) incomplete.push('flags');
   return {
     status: 'ok',
     record: {
       patient,
       reports,
-      observations: observations.filter(isAboutPatient),
-      documents: ofType<DocumentReference>(documents, 'DocumentReference').filter(isAboutPatient),
-      flags: ofType<Flag>(flags, 'Flag').filter(isAboutPatient),
+      observations: [...observations.values()].filter(isAboutPatient),
+      documents: ofType<DocumentReference>(documentSearch.resources, 'DocumentReference').filter(isAboutPatient),
+      flags: ofType<Flag>(flagSearch.resources, 'Flag').filter(isAboutPatient),
+      incomplete,
     },
     bytes: client.bytesRead,
   };

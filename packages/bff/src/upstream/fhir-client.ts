@@ -10,10 +10,15 @@ export type UpstreamFailure =
   | 'not-json'
   | 'not-a-bundle'
   | 'too-large'
-  | 'too-many-pages'
   | 'foreign-link'
   | 'ambiguous-patient'
   | 'auth-unavailable';
+
+export interface SearchResult {
+  readonly resources: Resource[];
+  /** true when the page cap stopped the search before the last page. */
+  readonly truncated: boolean;
+}
 
 export class UpstreamError extends Error {
   override readonly name = 'UpstreamError';
@@ -56,21 +61,41 @@ export class FhirClient {
     this.#base = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`);
   }
 
-  /** Runs a search and follows `next` links; returns every entry resource across pages. */
-  async search(resourceType: string, params: Readonly<Record<string, string>>): Promise<Resource[]> {
+  /**
+   * Runs a search and follows `next` links up to the page cap; returns every entry resource and
+   * whether the cap cut it short. `optional` parameters (sorting, includes) are dropped and the
+   * search retried once if the server refuses them with 400, as strict servers may.
+   */
+  async search(
+    resourceType: string,
+    params: Readonly<Record<string, string>>,
+    optional: Readonly<Record<string, string>> = {},
+  ): Promise<SearchResult> {
+    if (Object.keys(optional).length === 0) return this.#search(resourceType, params);
+    try {
+      return await this.#search(resourceType, { ...params, ...optional });
+    } catch (err) {
+      if (err instanceof UpstreamError && err.failure === 'http-status' && err.httpStatus === 400) {
+        return this.#search(resourceType, params);
+      }
+      throw err;
+    }
+  }
+
+  async #search(resourceType: string, params: Readonly<Record<string, string>>): Promise<SearchResult> {
     const url = new URL(resourceType, this.#base);
     for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
     const resources: Resource[] = [];
     const maxPages = this.#options.maxPages ?? DEFAULT_MAX_PAGES;
     let next: URL | undefined = url;
     for (let page = 0; next; page++) {
-      if (page >= maxPages) throw new UpstreamError('too-many-pages');
+      if (page >= maxPages) return { resources, truncated: true };
       const bundle = await this.#getBundle(next);
       for (const entry of bundle.entry ?? []) if (entry.resource) resources.push(entry.resource);
       const link = bundle.link?.find((l) => l.relation === 'next')?.url;
       next = link ? this.#sameBase(link) : undefined;
     }
-    return resources;
+    return { resources, truncated: false };
   }
 
   #sameBase(link: string): URL {

@@ -234,3 +234,71 @@ describe('buildSummary: items', () => {
     expect([view.results.items, view.letters.items, view.flags.items]).toEqual([[], [], []]);
   });
 });
+
+describe('buildSummary: ungrouped observations and withheld panels', () => {
+  const SOURCE = { id: 'hospital-a', name: 'Hospital A' };
+  const NOW = new Date('2026-11-25T12:00:00Z');
+  const subject = { reference: 'Patient/p1' };
+  const obs = (id: string, text: string, extra: Record<string, unknown> = {}) => ({
+    resourceType: 'Observation' as const,
+    id,
+    status: 'final' as const,
+    code: { text },
+    subject,
+    valueQuantity: { value: 1, unit: 'mmol/L' },
+    ...extra,
+  });
+  const answer = (observations: Observation[], reports: DiagnosticReport[] = []): SourceAnswer => ({
+    source: SOURCE,
+    status: 'ok',
+    fetchedAt: '2026-11-25T11:59:00Z',
+    record: { patient: { resourceType: 'Patient', id: 'p1' }, reports, observations, documents: [], flags: [] },
+  });
+
+  it('shows an observation that no report groups as its own result, and a grouped one only in its report', () => {
+    const report: DiagnosticReport = {
+      resourceType: 'DiagnosticReport',
+      id: 'r1',
+      status: 'final',
+      code: { text: 'Panel' },
+      subject,
+      result: [{ reference: 'Observation/o1' }],
+    };
+    const view = buildSummary('9990000018', [answer([obs('o1', 'Grouped'), obs('o2', 'Loose')], [report])], NOW);
+    expect(view.results.items.map((r) => [r.name.display, r.observations.map((o) => o.name.display)])).toEqual(
+      expect.arrayContaining([
+        ['Panel', ['Grouped']],
+        ['Loose', ['Loose']],
+      ]),
+    );
+    expect(view.results.items).toHaveLength(2);
+  });
+
+  it('withholds the whole panel, including its other observations, when one observation is excluded', () => {
+    const report: DiagnosticReport = {
+      resourceType: 'DiagnosticReport',
+      id: 'r1',
+      status: 'final',
+      code: { text: 'Virology' },
+      subject,
+      result: [{ reference: 'Observation/o1' }, { reference: 'Observation/o2' }],
+    };
+    const excluded = (r: { id?: string }) => r.id === 'o1';
+    const view = buildSummary(
+      '9990000018',
+      [answer([obs('o1', 'Sensitive'), obs('o2', 'Companion')], [report])],
+      NOW,
+      excluded as never,
+    );
+    expect(view.results.items).toEqual([]);
+  });
+
+  it('marks a section partial and the source incomplete when the source could not send everything', () => {
+    const a = answer([obs('o1', 'One')]);
+    const incomplete: SourceAnswer = a.status === 'ok' ? { ...a, record: { ...a.record, incomplete: ['results'] } } : a;
+    const view = buildSummary('9990000018', [incomplete], NOW);
+    expect(view.results.status).toBe('partial');
+    expect(view.results.sources[0]?.status).toBe('incomplete');
+    expect(view.letters.status).toBe('ok');
+  });
+});

@@ -4,13 +4,14 @@ import type {
   LetterItem,
   ResultReport,
   Section,
+  SectionName,
   SectionStatus,
   SourceOutcome,
   SourceRef,
   SummaryView,
 } from '../view-models.ts';
 import { referencedId } from './codeable-concept.ts';
-import { compareReportsNewestFirst, mapDiagnosticReport } from './map-diagnostic-report.ts';
+import { compareReportsNewestFirst, mapDiagnosticReport, mapStandaloneObservation } from './map-diagnostic-report.ts';
 import { compareLettersNewestFirst, mapDocumentReference } from './map-document-reference.ts';
 import { compareFlags, mapFlag } from './map-flag.ts';
 import { mapPatientBanner } from './map-patient.ts';
@@ -23,6 +24,8 @@ export interface SourceRecord {
   readonly observations: readonly Observation[];
   readonly documents: readonly DocumentReference[];
   readonly flags: readonly Flag[];
+  /** Sections for which the source held more than could be fetched. */
+  readonly incomplete?: readonly SectionName[];
 }
 
 export type SourceAnswer =
@@ -30,17 +33,17 @@ export type SourceAnswer =
   | { readonly source: SourceRef; readonly status: 'not-found'; readonly fetchedAt: string }
   | { readonly source: SourceRef; readonly status: 'unavailable' };
 
-function outcomeOf(answer: SourceAnswer): SourceOutcome {
-  return answer.status === 'unavailable'
-    ? { source: answer.source, status: 'unavailable' }
-    : { source: answer.source, status: answer.status, asOf: answer.fetchedAt };
+function outcomeOf(answer: SourceAnswer, section: SectionName): SourceOutcome {
+  if (answer.status === 'unavailable') return { source: answer.source, status: 'unavailable' };
+  const incomplete = answer.status === 'ok' && (answer.record.incomplete ?? []).includes(section);
+  return { source: answer.source, status: incomplete ? 'incomplete' : answer.status, asOf: answer.fetchedAt };
 }
 
-function sectionOf<T>(answers: readonly SourceAnswer[], items: T[]): Section<T> {
-  const sources = answers.map(outcomeOf);
+function sectionOf<T>(name: SectionName, answers: readonly SourceAnswer[], items: T[]): Section<T> {
+  const sources = answers.map((a) => outcomeOf(a, name));
   const answered = answers.filter((a) => a.status !== 'unavailable');
-  const status: SectionStatus =
-    answered.length === answers.length ? 'ok' : answered.length === 0 ? 'unavailable' : 'partial';
+  const complete = sources.every((s) => s.status === 'ok' || s.status === 'not-found');
+  const status: SectionStatus = answered.length === 0 ? 'unavailable' : complete ? 'ok' : 'partial';
   // The oldest retrieval time: the section is only as fresh as its stalest source.
   const oldest = answered.reduce<string | undefined>(
     (min, a) => (min === undefined || Date.parse(a.fetchedAt) < Date.parse(min) ? a.fetchedAt : min),
@@ -50,22 +53,24 @@ function sectionOf<T>(answers: readonly SourceAnswer[], items: T[]): Section<T> 
   return { status, ...(asOf ? { asOf } : {}), items: status === 'unavailable' ? [] : items, sources };
 }
 
-/** Drops what a sensitive-data policy excludes; a report goes if any of its observations is excluded. */
+/**
+ * Drops what a sensitive-data policy excludes. A report goes whole if it or any of its observations
+ * is excluded, and the rest of its observations go with it, so nothing of a withheld panel shows.
+ */
 function withoutExcluded(record: SourceRecord, excludes: (resource: Resource) => boolean): SourceRecord {
   const excludedObservations = new Set<string | undefined>(
     record.observations.filter(excludes).flatMap((o) => (o.id ? [o.id] : [])),
   );
-  const reports = record.reports.filter(
-    (r) =>
-      !excludes(r) &&
-      !(r.result ?? []).some((ref) => excludedObservations.has(referencedId(ref.reference, 'Observation'))),
-  );
+  const resultIds = (r: DiagnosticReport) => (r.result ?? []).map((ref) => referencedId(ref.reference, 'Observation'));
+  const withheld = (r: DiagnosticReport) => excludes(r) || resultIds(r).some((id) => excludedObservations.has(id));
+  const withheldObservations = new Set(record.reports.filter(withheld).flatMap(resultIds));
   return {
     patient: record.patient,
-    reports,
-    observations: record.observations.filter((o) => !excludes(o)),
+    reports: record.reports.filter((r) => !withheld(r)),
+    observations: record.observations.filter((o) => !excludes(o) && !withheldObservations.has(o.id)),
     documents: record.documents.filter((d) => !excludes(d)),
     flags: record.flags.filter((f) => !excludes(f)),
+    ...(record.incomplete ? { incomplete: record.incomplete } : {}),
   };
 }
 
@@ -91,8 +96,18 @@ export function buildSummary(
     // Demographics from the first source (in configured order) that knows the patient.
     if (!banner.name && !banner.birthDate) banner = mapPatientBanner(nhsNumber, record.patient, source);
     const observationsById = new Map(record.observations.filter((o) => o.id).map((o) => [o.id as string, o]));
+    const grouped = new Set<string>();
     for (const r of record.reports) {
       const item = mapDiagnosticReport(r, observationsById, source);
+      if (item) reports.push(item);
+      for (const ref of r.result ?? []) {
+        const id = referencedId(ref.reference, 'Observation');
+        if (id) grouped.add(id);
+      }
+    }
+    for (const o of record.observations) {
+      if (o.id && grouped.has(o.id)) continue;
+      const item = mapStandaloneObservation(o, source);
       if (item) reports.push(item);
     }
     for (const d of record.documents) {
@@ -107,9 +122,9 @@ export function buildSummary(
   return {
     kind: 'summary',
     patient: banner,
-    flags: sectionOf(answers, flags.sort(compareFlags)),
-    results: sectionOf(answers, reports.sort(compareReportsNewestFirst)),
-    letters: sectionOf(answers, letters.sort(compareLettersNewestFirst)),
+    flags: sectionOf('flags', answers, flags.sort(compareFlags)),
+    results: sectionOf('results', answers, reports.sort(compareReportsNewestFirst)),
+    letters: sectionOf('letters', answers, letters.sort(compareLettersNewestFirst)),
     generatedAt: now.toISOString(),
   };
 }

@@ -39,6 +39,26 @@ export function mapDiagnosticReport(
   };
 }
 
+/**
+ * A laboratory Observation that no report groups, shown as a report of its own so it is not lost.
+ * Never throws; undefined when the observation must not be shown.
+ */
+export function mapStandaloneObservation(obs: Observation, source: SourceRef): ResultReport | undefined {
+  const mapped = mapObservation(obs);
+  if (!mapped) return undefined;
+  const performer = obs.performer?.map(referenceDisplay).find((d) => d !== undefined);
+  return {
+    id: `${source.id}:Observation/${mapped.id}`,
+    source,
+    name: mapped.name,
+    status: mapped.status,
+    ...(mapped.effective ? { effective: mapped.effective } : {}),
+    ...(mapped.issued ? { issued: mapped.issued } : {}),
+    ...(performer ? { performer } : {}),
+    observations: [mapped],
+  };
+}
+
 /** Newest first by clinically relevant time (effective, else issued); undated last. */
 export function compareReportsNewestFirst(a: ResultReport, b: ResultReport): number {
   const ta = Date.parse(a.effective ?? a.issued ?? '') || 0;

@@ -31,8 +31,19 @@ export function sectionNotices<T>(copy: SectionCopy, section: Section<T>): Secti
   }
   const notices: SectionNotice[] = [];
   if (section.status === 'partial') {
-    const who = failed.length ? names(failed) : 'Some sources';
-    notices.push({ kind: 'warning', text: `${who} could not be reached; ${copy.noun} may be incomplete` });
+    const incomplete = section.sources.filter((s) => s.status === 'incomplete');
+    if (failed.length) {
+      notices.push({ kind: 'warning', text: `${names(failed)} could not be reached; ${copy.noun} may be incomplete` });
+    }
+    if (incomplete.length) {
+      notices.push({
+        kind: 'warning',
+        text: `${names(incomplete)} holds more ${copy.noun} than could be fetched; older ${copy.noun} may not be shown`,
+      });
+    }
+    if (!failed.length && !incomplete.length) {
+      notices.push({ kind: 'warning', text: `Some sources could not be reached; ${copy.noun} may be incomplete` });
+    }
   }
   if (section.items.length === 0) {
     notices.push({ kind: 'empty', text: `No ${copy.noun}${answered.length ? ` from ${names(answered)}` : ''}` });
