@@ -288,7 +288,7 @@ describe('buildSummary: ungrouped observations and withheld panels', () => {
       '9990000018',
       [answer([obs('o1', 'Sensitive'), obs('o2', 'Companion')], [report])],
       NOW,
-      excluded as never,
+      excluded,
     );
     expect(view.results.items).toEqual([]);
   });
