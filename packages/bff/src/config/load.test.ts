@@ -40,6 +40,19 @@ describe('config', () => {
     expect(config.sessionSecret).toHaveLength(32);
   });
 
+  it('accepts sensitiveCodes as a plain list of codes, or as codes and security labels', () => {
+    const code = { system: 'http://snomed.info/sct', code: '394808002' };
+    expect(parseConfig({ ...valid, sensitiveCodes: [code] }, ENV).sensitiveCodes).toEqual({
+      codes: [code],
+      securityLabels: [],
+    });
+    expect(parseConfig({ ...valid, sensitiveCodes: { securityLabels: [code] } }, ENV).sensitiveCodes).toEqual({
+      codes: [],
+      securityLabels: [code],
+    });
+    expect(faults({ ...valid, sensitiveCodes: [{ code: '1' }] })[0]).toMatch(/^sensitiveCodes/);
+  });
+
   it('names a missing setting', () => {
     const { publicUrl: _omit, ...rest } = valid;
     expect(faults(rest)).toEqual(['publicUrl is required']);

@@ -69,6 +69,8 @@ const codeList = z.array(z.strictObject({ system: z.string().min(1), code: z.str
 
 export const configSchema = z
   .strictObject({
+    /** Editors' JSON-schema hint; ignored. */
+    $schema: z.string().optional(),
     publicUrl: serviceUrl,
     port: z.int().min(1).max(65_535).default(8787),
     /** Address to listen on; loopback by default so nothing is exposed by accident. */
@@ -100,7 +102,11 @@ export const configSchema = z
     allowedOrigins: z.array(origin).default([]),
     /** Codes and security labels whose items are never shown (sensitive categories). */
     sensitiveCodes: z
-      .strictObject({ codes: codeList.default([]), securityLabels: codeList.default([]) })
+      .union([
+        z.strictObject({ codes: codeList.default([]), securityLabels: codeList.default([]) }),
+        // A plain list is a list of codes.
+        codeList.transform((codes) => ({ codes, securityLabels: [] })),
+      ])
       .default({ codes: [], securityLabels: [] }),
   })
   .superRefine((config, ctx) => {

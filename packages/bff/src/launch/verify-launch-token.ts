@@ -104,6 +104,11 @@ function codeFor(err: unknown): ProblemCode {
   return 'launch-invalid';
 }
 
+function sameUrlSpellings(url: string): string[] {
+  const bare = url.replace(/\/+$/, '');
+  return [bare, `${bare}/`];
+}
+
 /**
  * Verifies a host's launch token exactly as DESIGN §3.1 says. jose's defaults are not enough
  * (it checks exp/nbf only when present), so every requirement is passed explicitly.
@@ -135,7 +140,8 @@ export async function verifyLaunchToken(token: string, options: VerifyLaunchOpti
     ({ payload } = await jwtVerify(token, keySet, {
       algorithms: [...LAUNCH_ALGORITHMS],
       issuer: claimed.issuer,
-      audience: options.audience,
+      // "https://bff.example" and "https://bff.example/" are the same URL; accept either spelling.
+      audience: sameUrlSpellings(options.audience),
       clockTolerance: CLOCK_SKEW_SECONDS,
       maxTokenAge: MAX_LAUNCH_LIFETIME_SECONDS,
       requiredClaims: REQUIRED_CLAIMS,

@@ -125,6 +125,23 @@ describe('POST /api/v1/session', () => {
     expect((await t2.startSession(await signLaunch(ed))).status).toBe(201);
   });
 
+  it('accepts the public URL as audience with or without a trailing slash, and nothing else', async () => {
+    expect(
+      (await t.startSession(await signLaunch(host, { claims: { aud: 'https://bff.care-sidebar.test/' } }))).status,
+    ).toBe(201);
+    const slashConfigured = testApp(
+      testConfig({
+        publicUrl: 'https://bff.care-sidebar.test/',
+        trustedIssuers: [{ issuer: HOST, jwks: { keys: [host.publicJwk as { kty: string; kid: string }] } }],
+      }),
+    );
+    expect((await slashConfigured.startSession(await signLaunch(host))).status).toBe(201);
+    await expectRefused(
+      await t.startSession(await signLaunch(host, { claims: { aud: 'https://bff.care-sidebar.test/api' } })),
+      'launch-invalid',
+    );
+  });
+
   it('accepts a token that expired 20 s ago, inside the 30 s clock skew', async () => {
     const now = new Date();
     const launch = await signLaunch(host, { now: new Date(now.getTime() - 140_000), lifetimeSeconds: 120 });

@@ -568,6 +568,47 @@ describe('GET /api/v1/summary', () => {
     expect(view.letters.status).toBe('ok');
   });
 
+  it('accepts entries whose subject is a logical reference by NHS number, and drops those naming another NHS number', async () => {
+    const byIdentifier = (id: string, nhs: string, text: string) => ({
+      resourceType: 'Flag',
+      id,
+      status: 'active',
+      code: { text },
+      subject: { identifier: { system: NHS, value: nhs } },
+    });
+    server.use(
+      http.get(`${B}/Flag`, () =>
+        HttpResponse.json({
+          resourceType: 'Bundle',
+          type: 'searchset',
+          entry: [
+            byIdentifier('f1', PATIENT_A.nhsNumber, 'Logical flag'),
+            byIdentifier('f2', PATIENT_B.nhsNumber, 'Other patient flag'),
+          ].map((resource) => ({ resource })),
+        }),
+      ),
+    );
+    const t = testApp(config());
+    const view = (await (await summary(t, await sessionFor(t))).json()) as SummaryView;
+    expect(view.flags.items.map((f) => f.text).sort()).toEqual(['Logical flag', 'Risk of falls']);
+  });
+
+  it('compares a partial date of birth at the precision the source holds', async () => {
+    server.use(
+      fakeFhirSource({
+        baseUrl: B,
+        resources: [{ ...hospitalB[0], birthDate: '1957' } as Resource, ...hospitalB.slice(1)],
+      }),
+    );
+    const t = testApp(config());
+    const view = (await (
+      await summary(t, await sessionFor(t, { birthdate: PATIENT_A.birthDate }))
+    ).json()) as SummaryView;
+    expect(view.results.sources.map((s) => s.status)).toEqual(['ok', 'ok']);
+    const other = (await (await summary(t, await sessionFor(t, { birthdate: '1958-03-12' }))).json()) as SummaryView;
+    expect(other.results.status).toBe('unavailable');
+  });
+
   it('refuses a source with two records for one NHS number rather than guessing', async () => {
     server.use(fakeFhirSource({ baseUrl: B, resources: [...hospitalB, patientA('b-78')] }));
     const t = testApp(config());

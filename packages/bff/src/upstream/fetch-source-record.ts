@@ -30,10 +30,16 @@ function ofType<T extends Resource>(resources: readonly Resource[], type: T['res
 /**
  * Every entry must be about this patient: a source that returns another patient's entries for a
  * patient-scoped search is wrong, and those entries are dropped rather than shown (wrong-patient hazard).
+ * The subject may be a reference to the matched Patient or a logical reference by NHS number.
  */
-function aboutPatient(patientId: string) {
-  return (resource: { subject?: Reference }): boolean =>
-    referencedId(resource.subject?.reference, 'Patient') === patientId;
+function aboutPatient(patientId: string, nhsNumber: string) {
+  return (resource: { subject?: Reference }): boolean => {
+    const subject = resource.subject;
+    if (subject?.reference !== undefined) return referencedId(subject.reference, 'Patient') === patientId;
+    return (
+      subject?.identifier?.system === NHS_NUMBER_SYSTEM && subject.identifier.value?.replace(/\s/g, '') === nhsNumber
+    );
+  };
 }
 
 /**
@@ -62,7 +68,7 @@ export async function fetchSourceRecord(nhsNumber: string, options: FhirClientOp
     client.search('DocumentReference', byPatient, newestFirst),
     client.search('Flag', byPatient),
   ]);
-  const isAboutPatient = aboutPatient(patient.id);
+  const isAboutPatient = aboutPatient(patient.id, nhsNumber);
   const reports = ofType<DiagnosticReport>(reportSearch.resources, 'DiagnosticReport').filter(isAboutPatient);
   const observations = new Map<string, Observation>();
   for (const o of [

@@ -16,6 +16,12 @@ export interface SourceGatewayDeps {
   readonly log: Logger;
 }
 
+/** FHIR dates may be partial ("1957", "1957-03"): compare at the precision both carry. */
+function sameBirthDate(a: string, b: string): boolean {
+  const length = Math.min(a.length, b.length);
+  return a.slice(0, length) === b.slice(0, length);
+}
+
 export interface PatientContext {
   readonly nhsNumber: string;
   /** From the launch, when the host sent it: a second identifier checked against each source. */
@@ -54,7 +60,7 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
       const fetchedAt = cached.fetchedAt.toISOString();
       if (cached.result.status === 'not-found') return { source: ref, status: 'not-found', fetchedAt };
       const birthDate = cached.result.record.patient.birthDate;
-      if (patient.birthDate && birthDate && birthDate !== patient.birthDate) {
+      if (patient.birthDate && birthDate && !sameBirthDate(birthDate, patient.birthDate)) {
         // Same NHS number, different date of birth: not safe to show as this patient.
         deps.log({
           level: 'warn',
