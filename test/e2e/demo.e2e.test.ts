@@ -67,7 +67,7 @@ function sidebarText(p: Page): Promise<string> {
 }
 
 describe('the demo, end to end', () => {
-  it('shows a patient, switches to another without ever showing the first under the second, and audits each view', async () => {
+  it('HAZ-001, HAZ-002: shows a patient, switches to another without ever showing the first under the second, and audits each view', async () => {
     await page.goto(demo.pageUrl);
     await expect.poll(() => page.locator('[data-nhs-number]').count()).toBeGreaterThanOrEqual(6);
     expect(await page.textContent('body')).toMatch(/synthetic/i);

@@ -315,7 +315,7 @@ describe('<care-sidebar>', () => {
     expect(bannerNhsNumber(el)).to.equal('999 000 0018');
   });
 
-  describe('switching patient (HAZ-002)', () => {
+  describe('HAZ-001: switching patient', () => {
     it('clears the old patient in the same render that takes the new launch', async () => {
       servePatients();
       const gateB = deferred();
@@ -481,7 +481,7 @@ describe('<care-sidebar>', () => {
     });
   });
 
-  it('refuses a summary for a different patient from the session', async () => {
+  it('HAZ-001: refuses a summary for a different patient from the session', async () => {
     worker.use(
       onSession(() => sessionReply(sessionFor(PATIENT_A, 'token-A'))),
       onSummary(() => summaryReply(summaryFor(PATIENT_B))),

@@ -24,7 +24,7 @@ function tempDb(): string {
 }
 
 describe('SqliteAuditStore', () => {
-  it('opens in WAL mode with synchronous=FULL', () => {
+  it('HAZ-002: opens in WAL mode with synchronous=FULL', () => {
     const store = SqliteAuditStore.open(tempDb());
     // synchronous 2 is FULL (https://www.sqlite.org/pragma.html#pragma_synchronous).
     expect(store.durability()).toEqual({ journalMode: 'wal', synchronous: 2 });
@@ -58,7 +58,7 @@ describe('SqliteAuditStore', () => {
     await reopened.close();
   });
 
-  it('is append-only: updates and deletes are refused by the database', () => {
+  it('HAZ-002: is append-only: updates and deletes are refused by the database', () => {
     const path = tempDb();
     const store = SqliteAuditStore.open(path);
     void store.append(entry());

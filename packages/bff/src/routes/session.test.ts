@@ -148,7 +148,7 @@ describe('POST /api/v1/session', () => {
     expect((await t.startSession(launch)).status).toBe(201);
   });
 
-  describe('refuses, with 401 problem+json and an audit record', () => {
+  describe('HAZ-004: refuses, with 401 problem+json and an audit record', () => {
     it('an expired token', async () => {
       const launch = await signLaunch(host, { now: new Date(Date.now() - 200_000), lifetimeSeconds: 120 });
       await expectRefused(await t.startSession(launch), 'launch-expired');
@@ -353,7 +353,7 @@ describe('POST /api/v1/session', () => {
     });
   });
 
-  it('refuses a role that is not clinical with 403 and audits it', async () => {
+  it('HAZ-005: refuses a role that is not clinical with 403 and audits it', async () => {
     await expectRefused(
       await t.startSession(await signLaunch(host, { claims: { role: 'R5080' } })),
       'insufficient-role',

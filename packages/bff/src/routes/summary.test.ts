@@ -250,7 +250,7 @@ describe('GET /api/v1/summary', () => {
     expect(JSON.stringify(view)).not.toContain('Superseded');
   });
 
-  it('audits the view, with counts and source outcomes, before answering', async () => {
+  it('HAZ-002: audits the view, with counts and source outcomes, before answering', async () => {
     const t = testApp(config());
     await summary(t, await sessionFor(t));
     const [record] = await t.audit.recent(1);
@@ -268,7 +268,7 @@ describe('GET /api/v1/summary', () => {
     expect(record?.user).toMatchObject({ name: 'Dr Ada Testwell', role: 'R8000', org: 'Y12345' });
   });
 
-  it('sends no data when the audit write fails (503 problem+json)', async () => {
+  it('HAZ-002: sends no data when the audit write fails (503 problem+json)', async () => {
     const t = testApp(config());
     const token = await sessionFor(t);
     const failing: AuditStore = {
@@ -288,7 +288,7 @@ describe('GET /api/v1/summary', () => {
     expect((await broken.request('/readyz')).status).toBe(503);
   });
 
-  it('shows the other sources when one fails, and names the failed one', async () => {
+  it('HAZ-003: shows the other sources when one fails, and names the failed one', async () => {
     server.use(http.get(`${B}/:type`, () => HttpResponse.json({ resourceType: 'OperationOutcome' }, { status: 500 })));
     const t = testApp(config());
     const view = (await (await summary(t, await sessionFor(t))).json()) as SummaryView;
@@ -301,7 +301,7 @@ describe('GET /api/v1/summary', () => {
     expect(view.letters.items).toHaveLength(1);
   });
 
-  it('marks every section unavailable when no source answers, without claiming there is no data', async () => {
+  it('HAZ-003: marks every section unavailable when no source answers, without claiming there is no data', async () => {
     server.use(
       http.get(`${A}/:type`, () => HttpResponse.error()),
       http.get(`${B}/:type`, () => HttpResponse.text('<html>', { status: 200 })),
@@ -348,14 +348,14 @@ describe('GET /api/v1/summary', () => {
     expect(view.results.items).toEqual([]);
   });
 
-  it('refuses a source whose Patient has another date of birth than the launch said', async () => {
+  it('HAZ-001: refuses a source whose Patient has another date of birth than the launch said', async () => {
     const t = testApp(config());
     const view = (await (await summary(t, await sessionFor(t, { birthdate: '1960-01-01' }))).json()) as SummaryView;
     expect(view.results.status).toBe('unavailable');
     expect(JSON.stringify(view)).not.toContain('Potassium');
   });
 
-  it('does not call upstream again for a repeat view within the TTL, and never serves one patient to another', async () => {
+  it('HAZ-001: does not call upstream again for a repeat view within the TTL, and never serves one patient to another', async () => {
     const t = testApp(config());
     await summary(t, await sessionFor(t));
     const first = calls.length;
@@ -371,7 +371,7 @@ describe('GET /api/v1/summary', () => {
     expect(JSON.stringify(viewB)).not.toContain('Potassium');
   });
 
-  it('asks upstream again once the TTL has passed', async () => {
+  it('HAZ-003: asks upstream again once the TTL has passed', async () => {
     const t = testApp(config({ cache: { ttlSeconds: 1, maxBytes: 1_000_000 } }));
     await summary(t, await sessionFor(t));
     const first = calls.length;
@@ -398,7 +398,7 @@ describe('GET /api/v1/summary', () => {
     expect(((await bad.json()) as { code: string }).code).toBe('session-invalid');
   });
 
-  it('refuses an expired session, and a session token with a flipped byte', async () => {
+  it('HAZ-005: refuses an expired session, and a session token with a flipped byte', async () => {
     const t = testApp(config());
     const token = await sessionFor(t);
     const [h, p, s] = token.split('.') as [string, string, string];
@@ -410,7 +410,7 @@ describe('GET /api/v1/summary', () => {
     expect(((await res.json()) as { code: string }).code).toBe('session-expired');
   });
 
-  it('ignores any attempt to name another patient in the URL or headers', async () => {
+  it('HAZ-001: ignores any attempt to name another patient in the URL or headers', async () => {
     const t = testApp(config());
     const token = await sessionFor(t);
     const res = await t.request(`/api/v1/summary?patient=${PATIENT_B.nhsNumber}&nhs_number=${PATIENT_B.nhsNumber}`, {
@@ -436,7 +436,7 @@ describe('GET /api/v1/summary', () => {
     expect(view.results.sources.find((s) => s.source.id === 'hospital-b')?.status).toBe('unavailable');
   });
 
-  it("drops entries about another patient that a source wrongly returns for this patient's search", async () => {
+  it("HAZ-001: drops entries about another patient that a source wrongly returns for this patient's search", async () => {
     const foreign = {
       resourceType: 'Flag',
       id: 'fl-foreign',
@@ -465,7 +465,7 @@ describe('GET /api/v1/summary', () => {
     expect(view.flags.items.map((f) => f.text)).toEqual(['Risk of falls']);
   });
 
-  it('never sends items a sensitive-code policy excludes, nor any sign that they were withheld', async () => {
+  it('HAZ-006: never sends items a sensitive-code policy excludes, nor any sign that they were withheld', async () => {
     const gum = {
       ...hospitalA.find((r) => r.id === 'dis-1'),
       id: 'gum-1',
@@ -551,7 +551,7 @@ describe('GET /api/v1/summary', () => {
     );
   });
 
-  it('marks a section partial, naming the source as incomplete, when the page cap cuts a search short', async () => {
+  it('HAZ-003: marks a section partial, naming the source as incomplete, when the page cap cuts a search short', async () => {
     const manyFlags = Array.from({ length: 12 }, (_, i) => ({
       resourceType: 'Flag',
       id: `many-${i}`,
@@ -609,7 +609,7 @@ describe('GET /api/v1/summary', () => {
     expect(other.results.status).toBe('unavailable');
   });
 
-  it('refuses a source with two records for one NHS number rather than guessing', async () => {
+  it('HAZ-001: refuses a source with two records for one NHS number rather than guessing', async () => {
     server.use(fakeFhirSource({ baseUrl: B, resources: [...hospitalB, patientA('b-78')] }));
     const t = testApp(config());
     const view = (await (await summary(t, await sessionFor(t))).json()) as SummaryView;
