@@ -128,6 +128,8 @@ export interface FlagItem {
   readonly source?: SourceRef;
   readonly computed: boolean;
   readonly text: string;
+  /** One plain sentence saying why (e.g. how a computed flag was derived). */
+  readonly reason?: string;
   readonly category?: string;
   readonly severity: FlagSeverity;
   /** When the flag started (period.start) or was last updated. */
