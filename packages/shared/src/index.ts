@@ -3,3 +3,4 @@ export * from './view-models.ts';
 export * from './problem-types.ts';
 export * from './fhir/index.ts';
 export * from './rules/sensitive-codes.ts';
+export * from './rules/opt-out.ts';

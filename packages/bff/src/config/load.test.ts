@@ -101,6 +101,22 @@ describe('config', () => {
     expect(faults(valid, { SESSION_SECRET: 'short' })).toHaveLength(1);
   });
 
+  it('reads the local opt-out list inline and from a file, naming bad lines', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'care-sidebar-optout-'));
+    const file = join(dir, 'opt-out.txt');
+    writeFileSync(file, '# local sharing objections\n999 000 0026\n\n9990000034  # added at reception\n');
+    const config = parseConfig({ ...valid, optOut: { nhsNumbers: ['9990000018'], file } }, ENV);
+    expect([...config.localOptOuts].sort()).toEqual(['9990000018', '9990000026', '9990000034']);
+    writeFileSync(file, '9990000018\n9990000019\n');
+    expect(faults({ ...valid, optOut: { file } })).toEqual([
+      `optOut.file: line 2 of ${file} is not a valid NHS number`,
+    ]);
+    expect(faults({ ...valid, optOut: { nhsNumbers: ['123'] } })[0]).toMatch(/^optOut\.nhsNumbers\[0\]/);
+    expect(faults({ ...valid, optOut: { file: join(dir, 'missing.txt') } })[0]).toMatch(
+      /^optOut\.file: cannot read .*ENOENT/,
+    );
+  });
+
   it('reports an unreadable file and invalid JSON', () => {
     const dir = mkdtempSync(join(tmpdir(), 'care-sidebar-config-'));
     expect(() => loadConfig(join(dir, 'missing.json'), ENV)).toThrow(/CARE_SIDEBAR_CONFIG: cannot read .*ENOENT/);

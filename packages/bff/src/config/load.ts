@@ -1,3 +1,4 @@
+import { isValidNhsNumber } from '@care-sidebar/shared';
 import { readFileSync } from 'node:fs';
 
 import { type Config, configSchema } from './schema.ts';
@@ -60,8 +61,25 @@ export function parseConfig(
       );
     }
   });
+  const localOptOuts = new Set(settings.optOut.nhsNumbers);
+  if (settings.optOut.file !== undefined) {
+    try {
+      readFile(settings.optOut.file)
+        .split(/\r?\n/)
+        .map((line) => line.replace(/#.*/, '').replace(/\s/g, ''))
+        .forEach((line, i) => {
+          if (line === '') return;
+          if (isValidNhsNumber(line)) localOptOuts.add(line);
+          else faults.push(`optOut.file: line ${i + 1} of ${settings.optOut.file} is not a valid NHS number`);
+        });
+    } catch (err) {
+      faults.push(
+        `optOut.file: cannot read ${settings.optOut.file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
+    }
+  }
   if (faults.length) throw new ConfigError(faults);
-  return { ...settings, sessionSecret: new TextEncoder().encode(secret), sourceKeys };
+  return { ...settings, sessionSecret: new TextEncoder().encode(secret), sourceKeys, localOptOuts };
 }
 
 /** Reads and validates the JSON config file at `path`. */

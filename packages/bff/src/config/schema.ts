@@ -1,3 +1,4 @@
+import { isValidNhsNumber } from '@care-sidebar/shared';
 import { z } from 'zod';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', '::1', 'localhost']);
@@ -100,6 +101,13 @@ export const configSchema = z
       secretEnv: envName,
     }),
     allowedOrigins: z.array(origin).default([]),
+    /** The local opt-out list: NHS numbers inline and/or in a file (one per line, # comments). */
+    optOut: z
+      .strictObject({
+        nhsNumbers: z.array(z.string().refine(isValidNhsNumber, 'must be a valid 10-digit NHS number')).default([]),
+        file: z.string().min(1).optional(),
+      })
+      .default({ nhsNumbers: [] }),
     /** Codes and security labels whose items are never shown (sensitive categories). */
     sensitiveCodes: z
       .union([
@@ -135,4 +143,6 @@ export interface Config extends ConfigSettings {
   readonly sessionSecret: Uint8Array;
   /** PEM private keys for sources using private_key_jwt, read from their `privateKeyFile`, by source id. */
   readonly sourceKeys: ReadonlyMap<string, string>;
+  /** The local opt-out list, from `optOut.nhsNumbers` and `optOut.file`. */
+  readonly localOptOuts: ReadonlySet<string>;
 }

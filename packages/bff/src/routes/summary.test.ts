@@ -609,6 +609,81 @@ describe('GET /api/v1/summary', () => {
     expect(other.results.status).toBe('unavailable');
   });
 
+  describe('HAZ-007: opt-out', () => {
+    const denying = (patientRef: string) => ({
+      resourceType: 'Consent',
+      id: 'c1',
+      status: 'active',
+      scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
+      category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
+      patient: { reference: patientRef },
+      provision: { type: 'deny' },
+    });
+    const consentBundle = (...resources: unknown[]) =>
+      HttpResponse.json({
+        resourceType: 'Bundle',
+        type: 'searchset',
+        entry: resources.map((resource) => ({ resource })),
+      });
+
+    async function expectOptedOut(res: Response): Promise<void> {
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      expect(JSON.parse(text)).toEqual({
+        kind: 'opted-out',
+        patient: { nhsNumber: PATIENT_A.nhsNumber },
+        generatedAt: expect.any(String),
+      });
+      for (const clinical of ['Potassium', 'Risk of falls', 'Discharge', 'items', 'flags', 'results'])
+        expect(text).not.toContain(clinical);
+    }
+
+    it('answers opted-out, with no upstream call, for an NHS number on the local list', async () => {
+      const t = testApp(config({ optOut: { nhsNumbers: [PATIENT_A.nhsNumber] } }));
+      await expectOptedOut(await summary(t, await sessionFor(t)));
+      expect(calls).toEqual([]);
+      const [record] = await t.audit.recent(1);
+      expect(record).toMatchObject({ action: 'summary-view', outcome: 'opted-out', nhsNumber: PATIENT_A.nhsNumber });
+      expect(record?.sections).toBeUndefined();
+    });
+
+    it('answers opted-out when any one source holds a consent denying sharing', async () => {
+      server.use(http.get(`${B}/Consent`, () => consentBundle(denying('Patient/b-77'))));
+      const t = testApp(config());
+      await expectOptedOut(await summary(t, await sessionFor(t)));
+      expect((await t.audit.recent(1))[0]).toMatchObject({
+        outcome: 'opted-out',
+        sources: [
+          { id: 'hospital-a', status: 'ok' },
+          { id: 'hospital-b', status: 'ok' },
+        ],
+      });
+    });
+
+    it('ignores a denying consent about another patient', async () => {
+      server.use(http.get(`${B}/Consent`, () => consentBundle(denying('Patient/someone-else'))));
+      const t = testApp(config());
+      expect(((await (await summary(t, await sessionFor(t))).json()) as SummaryView).kind).toBe('summary');
+    });
+
+    it('treats a server without Consent (404) as holding no objection, and a failing Consent search as a failed source', async () => {
+      server.use(
+        http.get(`${B}/Consent`, () => HttpResponse.json({ resourceType: 'OperationOutcome' }, { status: 404 })),
+      );
+      const t = testApp(config());
+      const ok = (await (await summary(t, await sessionFor(t))).json()) as SummaryView;
+      expect(ok.results.status).toBe('ok');
+
+      server.use(
+        http.get(`${B}/Consent`, () => HttpResponse.json({ resourceType: 'OperationOutcome' }, { status: 500 })),
+      );
+      const t2 = testApp(config());
+      const partial = (await (await summary(t2, await sessionFor(t2))).json()) as SummaryView;
+      expect(partial.results.sources.find((s) => s.source.id === 'hospital-b')?.status).toBe('unavailable');
+      expect(JSON.stringify(partial)).not.toContain('HbA1c');
+    });
+  });
+
   it('HAZ-001: refuses a source with two records for one NHS number rather than guessing', async () => {
     server.use(fakeFhirSource({ baseUrl: B, resources: [...hospitalB, patientA('b-78')] }));
     const t = testApp(config());

@@ -1,4 +1,10 @@
-import { buildSummary, sensitiveFilter, type SummaryResponse } from '@care-sidebar/shared';
+import {
+  buildSummary,
+  isOptedOut,
+  type OptedOutView,
+  sensitiveFilter,
+  type SummaryResponse,
+} from '@care-sidebar/shared';
 import { Hono } from 'hono';
 import type { AppEnv } from '../app-env.ts';
 import type { AuditStore } from '../audit/audit-store.ts';
@@ -47,11 +53,38 @@ export function summaryRoutes(deps: SummaryRouteDeps): Hono<AppEnv> {
       throw new ProblemError('insufficient-role', 403);
     }
 
+    // An opted-out patient: nothing clinical, not even counts. The local list is checked before any upstream call.
+    const optedOut = async (sources?: { id: string; status: string }[]) => {
+      const now = clock();
+      try {
+        await audit.append({
+          ...base,
+          at: now,
+          action: 'summary-view',
+          outcome: 'opted-out',
+          ...(sources ? { sources } : {}),
+        });
+      } catch (err) {
+        throw new ProblemError('audit-unavailable', 503, { cause: err });
+      }
+      const view: OptedOutView = {
+        kind: 'opted-out',
+        patient: { nhsNumber: session.nhsNumber },
+        generatedAt: now.toISOString(),
+      };
+      return c.json(view);
+    };
+    if (config.localOptOuts.has(session.nhsNumber)) return optedOut();
+
     const answers = await deps.sources.answersFor(
       { nhsNumber: session.nhsNumber, ...(session.birthDate ? { birthDate: session.birthDate } : {}) },
       requestId,
     );
     const now = clock();
+    const consents = answers.flatMap((a) => (a.status === 'ok' ? (a.record.consents ?? []) : []));
+    if (isOptedOut({ nhsNumber: session.nhsNumber, localOptOuts: config.localOptOuts, consents, now })) {
+      return optedOut(answers.map((a) => ({ id: a.source.id, status: a.status })));
+    }
     const view: SummaryResponse = buildSummary(session.nhsNumber, answers, now, excludes);
     const anyAnswered = answers.some((a) => a.status !== 'unavailable');
     try {

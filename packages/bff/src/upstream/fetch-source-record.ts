@@ -6,6 +6,7 @@ import {
   type SourceRecord,
 } from '@care-sidebar/shared';
 import type {
+  Consent,
   DiagnosticReport,
   DocumentReference,
   Flag,
@@ -14,7 +15,7 @@ import type {
   Reference,
   Resource,
 } from '@medplum/fhirtypes';
-import { FhirClient, type FhirClientOptions, UpstreamError } from './fhir-client.ts';
+import { FhirClient, type FhirClientOptions, type SearchResult, UpstreamError } from './fhir-client.ts';
 
 export type SourceFetchResult =
   | { readonly status: 'ok'; readonly record: SourceRecord; readonly bytes: number }
@@ -43,6 +44,26 @@ function aboutPatient(patientId: string, nhsNumber: string) {
 }
 
 /**
+ * A source's consents about this patient. A server that does not offer Consent at all (404, or
+ * 400 for an unknown type) holds no objection to find; any other failure fails the source, so
+ * its data is not shown without its consents having been read.
+ */
+async function searchConsents(client: FhirClient, patientId: string): Promise<SearchResult> {
+  try {
+    return await client.search('Consent', { patient: patientId });
+  } catch (err) {
+    if (
+      err instanceof UpstreamError &&
+      err.failure === 'http-status' &&
+      (err.httpStatus === 404 || err.httpStatus === 400)
+    ) {
+      return { resources: [], truncated: false };
+    }
+    throw err;
+  }
+}
+
+/**
  * Fetches one source's record of one patient (DESIGN §4): the Patient by NHS-number identifier,
  * then its lab reports with their observations, letters and flags, in parallel.
  */
@@ -61,12 +82,13 @@ export async function fetchSourceRecord(nhsNumber: string, options: FhirClientOp
   // Newest first where the server can sort, so a page cap drops the oldest, not the newest.
   const newestFirst = { _sort: '-date' };
 
-  const [reportSearch, labSearch, documentSearch, flagSearch] = await Promise.all([
+  const [reportSearch, labSearch, documentSearch, flagSearch, consentSearch] = await Promise.all([
     client.search('DiagnosticReport', byPatient, { ...newestFirst, _include: 'DiagnosticReport:result' }),
     // Laboratory observations that no report groups (some servers store results this way).
     client.search('Observation', { ...byPatient, category: 'laboratory' }, newestFirst),
     client.search('DocumentReference', byPatient, newestFirst),
     client.search('Flag', byPatient),
+    searchConsents(client, patient.id),
   ]);
   const isAboutPatient = aboutPatient(patient.id, nhsNumber);
   const reports = ofType<DiagnosticReport>(reportSearch.resources, 'DiagnosticReport').filter(isAboutPatient);
@@ -104,6 +126,9 @@ export async function fetchSourceRecord(nhsNumber: string, options: FhirClientOp
       observations: [...observations.values()].filter(isAboutPatient),
       documents: ofType<DocumentReference>(documentSearch.resources, 'DocumentReference').filter(isAboutPatient),
       flags: ofType<Flag>(flagSearch.resources, 'Flag').filter(isAboutPatient),
+      consents: ofType<Consent>(consentSearch.resources, 'Consent').filter(
+        (c) => c.patient !== undefined && isAboutPatient({ subject: c.patient }),
+      ),
       incomplete,
     },
     bytes: client.bytesRead,
