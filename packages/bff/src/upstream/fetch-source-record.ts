@@ -13,6 +13,7 @@ import type {
   Observation,
   Patient,
   Reference,
+  RiskAssessment,
   Resource,
 } from '@medplum/fhirtypes';
 import { FhirClient, type FhirClientOptions, type SearchResult, UpstreamError } from './fhir-client.ts';
@@ -44,13 +45,17 @@ function aboutPatient(patientId: string, nhsNumber: string) {
 }
 
 /**
- * A source's consents about this patient. A server that does not offer Consent at all (404, or
- * 400 for an unknown type) holds no objection to find; any other failure fails the source, so
- * its data is not shown without its consents having been read.
+ * A search for a resource type the source may not offer at all (Consent, RiskAssessment). A
+ * server without the type (404, or 400 for an unknown type) holds none to find; any other failure
+ * fails the source, so its data is never shown without, say, its consents having been read.
  */
-async function searchConsents(client: FhirClient, patientId: string): Promise<SearchResult> {
+async function searchIfOffered(
+  client: FhirClient,
+  type: string,
+  params: Record<string, string>,
+): Promise<SearchResult> {
   try {
-    return await client.search('Consent', { patient: patientId });
+    return await client.search(type, params);
   } catch (err) {
     if (
       err instanceof UpstreamError &&
@@ -82,13 +87,14 @@ export async function fetchSourceRecord(nhsNumber: string, options: FhirClientOp
   // Newest first where the server can sort, so a page cap drops the oldest, not the newest.
   const newestFirst = { _sort: '-date' };
 
-  const [reportSearch, labSearch, documentSearch, flagSearch, consentSearch] = await Promise.all([
+  const [reportSearch, labSearch, documentSearch, flagSearch, consentSearch, riskSearch] = await Promise.all([
     client.search('DiagnosticReport', byPatient, { ...newestFirst, _include: 'DiagnosticReport:result' }),
     // Laboratory observations that no report groups (some servers store results this way).
     client.search('Observation', { ...byPatient, category: 'laboratory' }, newestFirst),
     client.search('DocumentReference', byPatient, newestFirst),
     client.search('Flag', byPatient),
-    searchConsents(client, patient.id),
+    searchIfOffered(client, 'Consent', { patient: patient.id }),
+    searchIfOffered(client, 'RiskAssessment', byPatient),
   ]);
   const isAboutPatient = aboutPatient(patient.id, nhsNumber);
   const reports = ofType<DiagnosticReport>(reportSearch.resources, 'DiagnosticReport').filter(isAboutPatient);
@@ -117,7 +123,7 @@ export async function fetchSourceRecord(nhsNumber: string, options: FhirClientOp
   const incomplete: SectionName[] = [];
   if (reportSearch.truncated || labSearch.truncated || observationsTruncated) incomplete.push('results');
   if (documentSearch.truncated) incomplete.push('letters');
-  if (flagSearch.truncated) incomplete.push('flags');
+  if (flagSearch.truncated || riskSearch.truncated) incomplete.push('flags');
   return {
     status: 'ok',
     record: {
@@ -126,6 +132,7 @@ export async function fetchSourceRecord(nhsNumber: string, options: FhirClientOp
       observations: [...observations.values()].filter(isAboutPatient),
       documents: ofType<DocumentReference>(documentSearch.resources, 'DocumentReference').filter(isAboutPatient),
       flags: ofType<Flag>(flagSearch.resources, 'Flag').filter(isAboutPatient),
+      riskAssessments: ofType<RiskAssessment>(riskSearch.resources, 'RiskAssessment').filter(isAboutPatient),
       consents: ofType<Consent>(consentSearch.resources, 'Consent').filter(
         (c) => c.patient !== undefined && isAboutPatient({ subject: c.patient }),
       ),

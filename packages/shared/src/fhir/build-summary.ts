@@ -1,4 +1,12 @@
-import type { Consent, DiagnosticReport, DocumentReference, Flag, Observation, Patient } from '@medplum/fhirtypes';
+import type {
+  Consent,
+  DiagnosticReport,
+  DocumentReference,
+  Flag,
+  Observation,
+  Patient,
+  RiskAssessment,
+} from '@medplum/fhirtypes';
 import type {
   FlagItem,
   LetterItem,
@@ -24,6 +32,7 @@ export interface SourceRecord {
   readonly observations: readonly Observation[];
   readonly documents: readonly DocumentReference[];
   readonly flags: readonly Flag[];
+  readonly riskAssessments?: readonly RiskAssessment[];
   /** Consents about sharing this patient's record (opt-out is decided before anything is built). */
   readonly consents?: readonly Consent[];
   /** Sections for which the source held more than could be fetched. */

@@ -6,3 +6,4 @@ export * from './map-diagnostic-report.ts';
 export * from './map-document-reference.ts';
 export * from './map-flag.ts';
 export * from './build-summary.ts';
+export * from './map-risk-assessment.ts';
