@@ -13,6 +13,7 @@ import { requestContext } from './middleware/request-context/index.ts';
 import { securityHeaders } from './middleware/security-headers/index.ts';
 import { type DemoLauncher, demoRoutes } from './routes/demo.ts';
 import { healthRoutes } from './routes/health.ts';
+import { letterRoutes } from './routes/letters.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { summaryRoutes } from './routes/summary.ts';
 import { createSourceGateway } from './upstream/source-gateway.ts';
@@ -75,6 +76,7 @@ export function createApp(deps: AppDeps): App {
   app.route('/', healthRoutes(audit));
   app.route('/api/v1', sessionRoutes({ config, clock, audit, keySets }));
   app.route('/api/v1', summaryRoutes({ config, clock, audit, sources }));
+  app.route('/api/v1', letterRoutes({ config, clock, audit, sources }));
   app.all('/api/v1/session', methodNotAllowed('POST'));
   app.all('/api/v1/summary', methodNotAllowed('GET'));
   if (deps.demo) {

@@ -22,6 +22,8 @@ export const PROBLEM_CODES = {
   'session-expired': 'The session has expired',
   'insufficient-role': 'Your role does not allow access to clinical data',
   'audit-unavailable': 'The audit store is unavailable, so no data can be shown',
+  'source-unavailable': 'The hospital system holding this item cannot be reached',
+  'letter-content-unavailable': 'This letter has no content that can be shown',
   'internal-error': 'Something went wrong',
 } as const;
 

@@ -168,5 +168,19 @@ export interface SessionResponse {
   readonly user: { readonly id: string; readonly name: string; readonly role: string; readonly org: string };
 }
 
+/**
+ * `GET /api/v1/letters/{id}` 200 body for HTML and plain-text letters. HTML has been sanitised by
+ * the BFF (no script, style, form, frame, link or remote resource) and is still rendered isolated.
+ * PDFs are answered as `application/pdf` bytes instead.
+ */
+export interface LetterContent {
+  readonly id: string;
+  readonly title: string;
+  readonly source: SourceRef;
+  readonly date?: string;
+  readonly contentType: 'text/html' | 'text/plain';
+  readonly content: string;
+}
+
 export const SECTION_NAMES = ['flags', 'results', 'letters'] as const;
 export type SectionName = (typeof SECTION_NAMES)[number];

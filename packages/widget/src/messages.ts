@@ -23,6 +23,7 @@ export function errorMessage(code: CareSidebarErrorCode): string {
       return 'Your role does not give access to hospital records. Ask your practice manager if you think it should.';
     case 'launch-verification-unavailable':
     case 'audit-unavailable':
+    case 'source-unavailable':
       return 'Hospital records cannot be shown right now. Please try again in a few minutes.';
     case 'session-expired':
     case 'session-invalid':
@@ -36,6 +37,7 @@ export function errorMessage(code: CareSidebarErrorCode): string {
     case 'payload-too-large':
     case 'unsupported-media-type':
     case 'not-found':
+    case 'letter-content-unavailable':
     case 'method-not-allowed':
     case 'launch-invalid':
     case 'launch-not-yet-valid':

@@ -2,7 +2,7 @@
  * The audit record (DESIGN §5): who saw whose record, when, what, and with what outcome.
  * The audit store is the only place that records who saw whom.
  */
-export type AuditAction = 'session-start' | 'summary-view' | 'launch-refused';
+export type AuditAction = 'session-start' | 'summary-view' | 'letter-open' | 'launch-refused';
 export type AuditOutcome = 'started' | 'shown' | 'opted-out' | 'refused' | 'error';
 
 export interface AuditUser {
@@ -26,6 +26,8 @@ export interface AuditEntry {
   readonly nhsNumber?: string;
   /** What was returned: item counts per section. */
   readonly sections?: Readonly<Record<string, number>>;
+  /** The letter opened (`letter-open`). */
+  readonly letterId?: string;
   /** Sources asked and what each answered. */
   readonly sources?: readonly { readonly id: string; readonly status: string }[];
   readonly clientAddress?: string;

@@ -91,6 +91,23 @@ describe('SqliteAuditStore', () => {
     await reopened.close();
   });
 
+  it('migrates a version-1 database forward, keeping its records', async () => {
+    const path = tempDb();
+    const v2 = SqliteAuditStore.open(path);
+    await v2.append(entry({ requestId: 'before-upgrade' }));
+    await v2.close();
+    // Turn it back into a version-1 database: no letter_id column.
+    const db = new DatabaseSync(path);
+    db.exec('ALTER TABLE audit_event DROP COLUMN letter_id; PRAGMA user_version = 1;');
+    db.close();
+    const upgraded = SqliteAuditStore.open(path);
+    await upgraded.append(entry({ requestId: 'after-upgrade', action: 'letter-open', letterId: 'hospital-a:doc-1' }));
+    const [after, before] = await upgraded.recent(2);
+    expect(before?.requestId).toBe('before-upgrade');
+    expect(after).toMatchObject({ requestId: 'after-upgrade', letterId: 'hospital-a:doc-1' });
+    await upgraded.close();
+  });
+
   it('refuses to start on a schema newer than it knows', () => {
     const path = tempDb();
     void SqliteAuditStore.open(path).close();

@@ -31,6 +31,8 @@ const MIGRATIONS: readonly string[] = [
    -- Audit is append-only: the product has no path that updates or deletes a record.
    CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
    CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;`,
+  // 2: which letter was opened.
+  `ALTER TABLE audit_event ADD COLUMN letter_id TEXT;`,
 ];
 
 export class AuditSchemaError extends Error {
@@ -53,6 +55,7 @@ interface Row {
   nhs_number: string | null;
   sections: string | null;
   sources: string | null;
+  letter_id: string | null;
   client_address: string | null;
   user_agent: string | null;
 }
@@ -76,6 +79,7 @@ function fromRow(row: Row): AuditRecord {
     ...(row.issuer !== null ? { issuer: row.issuer } : {}),
     ...(row.nhs_number !== null ? { nhsNumber: row.nhs_number } : {}),
     ...(row.sections !== null ? { sections: JSON.parse(row.sections) as Record<string, number> } : {}),
+    ...(row.letter_id !== null ? { letterId: row.letter_id } : {}),
     ...(row.sources !== null ? { sources: JSON.parse(row.sources) as { id: string; status: string }[] } : {}),
     ...(row.client_address !== null ? { clientAddress: row.client_address } : {}),
     ...(row.user_agent !== null ? { userAgent: row.user_agent } : {}),
@@ -120,8 +124,8 @@ export class SqliteAuditStore implements AuditStore {
       const result = this.#db
         .prepare(
           `INSERT INTO audit_event (at, request_id, action, outcome, reason, user_id, user_name, user_role, user_org,
-             user_verified, issuer, nhs_number, sections, sources, client_address, user_agent)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             user_verified, issuer, nhs_number, sections, sources, letter_id, client_address, user_agent)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           entry.at.toISOString(),
@@ -138,6 +142,7 @@ export class SqliteAuditStore implements AuditStore {
           entry.nhsNumber ?? null,
           entry.sections ? JSON.stringify(entry.sections) : null,
           entry.sources ? JSON.stringify(entry.sources) : null,
+          entry.letterId ?? null,
           entry.clientAddress ?? null,
           entry.userAgent ?? null,
         );

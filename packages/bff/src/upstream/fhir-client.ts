@@ -14,6 +14,12 @@ export type UpstreamFailure =
   | 'ambiguous-patient'
   | 'auth-unavailable';
 
+/** An attachment's bytes and declared type. */
+export interface BinaryContent {
+  readonly contentType: string;
+  readonly bytes: Uint8Array;
+}
+
 export interface SearchResult {
   readonly resources: Resource[];
   /** true when the page cap stopped the search before the last page. */
@@ -98,6 +104,31 @@ export class FhirClient {
     return { resources, truncated: false };
   }
 
+  /**
+   * Fetches an attachment URL (absolute on this source, or relative like `Binary/123`). A FHIR
+   * Binary resource in JSON is unwrapped; anything else is taken as the raw content.
+   */
+  async getBinary(link: string, accept: string): Promise<BinaryContent> {
+    const url = this.#sameBase(link);
+    const response = await this.#fetchWithAuth(url, `${accept}, application/fhir+json;q=0.5`);
+    const bytes = await this.#readCappedBytes(response);
+    const declared = (response.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    if (declared === 'application/fhir+json' || declared === 'application/json') {
+      let binary: { resourceType?: unknown; contentType?: unknown; data?: unknown };
+      try {
+        binary = JSON.parse(Buffer.from(bytes).toString('utf8')) as typeof binary;
+      } catch (err) {
+        throw new UpstreamError('not-json', { cause: err });
+      }
+      if (binary.resourceType !== 'Binary' || typeof binary.data !== 'string') throw new UpstreamError('not-a-bundle');
+      return {
+        contentType: typeof binary.contentType === 'string' ? binary.contentType : accept,
+        bytes: Buffer.from(binary.data, 'base64'),
+      };
+    }
+    return { contentType: declared || accept, bytes };
+  }
+
   #sameBase(link: string): URL {
     let url: URL;
     try {
@@ -119,9 +150,9 @@ export class FhirClient {
     return body as Bundle;
   }
 
-  async #send(url: URL): Promise<Response> {
+  async #send(url: URL, accept: string): Promise<Response> {
     const auth = await this.#options.auth?.headers(this.#options.signal);
-    const headers: Record<string, string> = { Accept: 'application/fhir+json', ...auth };
+    const headers: Record<string, string> = { Accept: accept, ...auth };
     try {
       return await this.#options.fetch(url, { headers, redirect: 'manual', signal: this.#options.signal });
     } catch (err) {
@@ -129,13 +160,13 @@ export class FhirClient {
     }
   }
 
-  async #getJson(url: URL): Promise<unknown> {
-    let response = await this.#send(url);
+  async #fetchWithAuth(url: URL, accept: string): Promise<Response> {
+    let response = await this.#send(url, accept);
     if (response.status === 401 && this.#options.auth) {
       // The cached token may have been revoked: one fresh token, one retry, no loop.
       await response.body?.cancel();
       this.#options.auth.invalidate();
-      response = await this.#send(url);
+      response = await this.#send(url, accept);
     }
     if (response.status >= 300 && response.status < 400) {
       await response.body?.cancel();
@@ -145,7 +176,12 @@ export class FhirClient {
       await response.body?.cancel();
       throw new UpstreamError('http-status', { httpStatus: response.status });
     }
-    const text = await this.#readCapped(response);
+    return response;
+  }
+
+  async #getJson(url: URL): Promise<unknown> {
+    const response = await this.#fetchWithAuth(url, 'application/fhir+json');
+    const text = Buffer.from(await this.#readCappedBytes(response)).toString('utf8');
     try {
       return JSON.parse(text) as unknown;
     } catch (err) {
@@ -154,14 +190,14 @@ export class FhirClient {
   }
 
   // Reads the body with a byte cap so a huge or endless upstream cannot exhaust memory.
-  async #readCapped(response: Response): Promise<string> {
+  async #readCappedBytes(response: Response): Promise<Uint8Array> {
     const max = this.#options.maxBytes ?? DEFAULT_MAX_BYTES;
     const declared = Number(response.headers.get('content-length'));
     if (declared > max) {
       await response.body?.cancel();
       throw new UpstreamError('too-large');
     }
-    if (!response.body) return '';
+    if (!response.body) return new Uint8Array();
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     const chunks: Uint8Array[] = [];
     let total = 0;
@@ -181,6 +217,6 @@ export class FhirClient {
       throw new UpstreamError(this.#options.signal.aborted ? 'timeout' : 'network', { cause: err });
     }
     this.bytesRead += total;
-    return Buffer.concat(chunks).toString('utf8');
+    return Buffer.concat(chunks);
   }
 }

@@ -3,7 +3,10 @@ import type { SourceCache } from '../cache/source-cache.ts';
 import type { SourceConfig } from '../config/schema.ts';
 import type { Logger } from '../logger.ts';
 import { fetchSourceRecord } from './fetch-source-record.ts';
-import { UpstreamError } from './fhir-client.ts';
+import { type BinaryContent, FhirClient, UpstreamError } from './fhir-client.ts';
+
+/** Letters larger than this are not fetched. */
+const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
 import { NO_AUTH, privateKeyJwtAuth, type SourceAuth } from './source-auth.ts';
 
 export interface SourceGatewayDeps {
@@ -99,6 +102,19 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
   return {
     answersFor(patient: PatientContext, requestId: string): Promise<SourceAnswer[]> {
       return Promise.all(deps.sources.map((source) => ask(source, patient, requestId)));
+    },
+    /** Fetches an attachment's bytes from a source, with its credentials, within its deadline. */
+    async fetchAttachment(sourceId: string, url: string, accept: string): Promise<BinaryContent> {
+      const source = deps.sources.find((s) => s.id === sourceId);
+      if (!source) throw new UpstreamError('foreign-link');
+      const client = new FhirClient({
+        baseUrl: source.fhirBaseUrl,
+        fetch: deps.fetch,
+        signal: AbortSignal.timeout(source.timeoutMs),
+        auth: auths.get(source.id) ?? NO_AUTH,
+        maxBytes: MAX_ATTACHMENT_BYTES,
+      });
+      return client.getBinary(url, accept);
     },
   };
 }
