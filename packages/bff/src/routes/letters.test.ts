@@ -40,7 +40,7 @@ const letter = (
     description: `Letter ${id}`,
     content: [{ attachment }],
     ...over,
-  }) as Resource;
+  });
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 const resources: Resource[] = [
