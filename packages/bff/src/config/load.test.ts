@@ -40,15 +40,26 @@ describe('config', () => {
     expect(config.sessionSecret).toHaveLength(32);
   });
 
-  it('accepts sensitiveCodes as a plain list of codes, or as codes and security labels', () => {
-    const code = { system: 'http://snomed.info/sct', code: '394808002' };
-    expect(parseConfig({ ...valid, sensitiveCodes: [code] }, ENV).sensitiveCodes).toEqual({
-      codes: [code],
+  it('applies the default sensitive list, plus additions (also as a plain list), minus carve-outs', () => {
+    const extra = { system: 'http://example.org/local', code: 'X1' };
+    const hivLabel = { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'HIV' };
+    const has = (list: readonly { system: string; code: string }[], c: { system: string; code: string }) =>
+      list.some((x) => x.system === c.system && x.code === c.code);
+    const byDefault = parseConfig(valid, ENV).sensitivePolicy;
+    expect(byDefault.codes.length).toBeGreaterThan(1000);
+    expect(has(byDefault.securityLabels, hivLabel)).toBe(true);
+    expect(has(parseConfig({ ...valid, sensitiveCodes: [extra] }, ENV).sensitivePolicy.codes, extra)).toBe(true);
+    const carved = parseConfig(
+      { ...valid, sensitiveCodes: { allow: [hivLabel], codes: [extra] } },
+      ENV,
+    ).sensitivePolicy;
+    expect(has(carved.securityLabels, hivLabel)).toBe(false);
+    expect(has(carved.codes, extra)).toBe(true);
+    expect(
+      parseConfig({ ...valid, sensitiveCodes: { useDefault: false, codes: [extra] } }, ENV).sensitivePolicy,
+    ).toEqual({
+      codes: [extra],
       securityLabels: [],
-    });
-    expect(parseConfig({ ...valid, sensitiveCodes: { securityLabels: [code] } }, ENV).sensitiveCodes).toEqual({
-      codes: [],
-      securityLabels: [code],
     });
     expect(faults({ ...valid, sensitiveCodes: [{ code: '1' }] })[0]).toMatch(/^sensitiveCodes/);
   });

@@ -1,7 +1,7 @@
-import { isValidNhsNumber } from '@care-sidebar/shared';
+import { type CodeRef, DEFAULT_SENSITIVE_POLICY, isValidNhsNumber, type SensitivePolicy } from '@care-sidebar/shared';
 import { readFileSync } from 'node:fs';
 
-import { type Config, configSchema } from './schema.ts';
+import { type Config, type ConfigSettings, configSchema } from './schema.ts';
 
 /** A configuration fault, naming every bad setting by its dotted path. */
 export class ConfigError extends Error {
@@ -21,6 +21,16 @@ function dotted(path: readonly PropertyKey[]): string {
 }
 
 const MIN_SECRET_BYTES = 32;
+
+function effectiveSensitivePolicy(settings: ConfigSettings['sensitiveCodes']): SensitivePolicy {
+  const allowed = new Set(settings.allow.map((c) => `${c.system}|${c.code}`));
+  const keep = (list: readonly CodeRef[]) => list.filter((c) => !allowed.has(`${c.system}|${c.code}`));
+  const base = settings.useDefault ? DEFAULT_SENSITIVE_POLICY : { codes: [], securityLabels: [] };
+  return {
+    codes: keep([...base.codes, ...settings.codes]),
+    securityLabels: keep([...base.securityLabels, ...settings.securityLabels]),
+  };
+}
 
 /** Validates a parsed config object and resolves the secrets it names from `env`. */
 export function parseConfig(
@@ -79,7 +89,13 @@ export function parseConfig(
     }
   }
   if (faults.length) throw new ConfigError(faults);
-  return { ...settings, sessionSecret: new TextEncoder().encode(secret), sourceKeys, localOptOuts };
+  return {
+    ...settings,
+    sessionSecret: new TextEncoder().encode(secret),
+    sourceKeys,
+    localOptOuts,
+    sensitivePolicy: effectiveSensitivePolicy(settings.sensitiveCodes),
+  };
 }
 
 /** Reads and validates the JSON config file at `path`. */

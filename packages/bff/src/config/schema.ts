@@ -1,4 +1,4 @@
-import { isValidNhsNumber } from '@care-sidebar/shared';
+import { isValidNhsNumber, type SensitivePolicy } from '@care-sidebar/shared';
 import { z } from 'zod';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', '::1', 'localhost']);
@@ -108,14 +108,21 @@ export const configSchema = z
         file: z.string().min(1).optional(),
       })
       .default({ nhsNumbers: [] }),
-    /** Codes and security labels whose items are never shown (sensitive categories). */
+    /**
+     * Sensitive categories never shown: the documented default list (docs/sensitive-codes.md) plus
+     * `codes` and `securityLabels`, minus `allow`. A plain list adds codes to the default.
+     */
     sensitiveCodes: z
       .union([
-        z.strictObject({ codes: codeList.default([]), securityLabels: codeList.default([]) }),
-        // A plain list is a list of codes.
-        codeList.transform((codes) => ({ codes, securityLabels: [] })),
+        z.strictObject({
+          useDefault: z.boolean().default(true),
+          codes: codeList.default([]),
+          securityLabels: codeList.default([]),
+          allow: codeList.default([]),
+        }),
+        codeList.transform((codes) => ({ useDefault: true, codes, securityLabels: [], allow: [] })),
       ])
-      .default({ codes: [], securityLabels: [] }),
+      .default({ useDefault: true, codes: [], securityLabels: [], allow: [] }),
   })
   .superRefine((config, ctx) => {
     const ids = new Set<string>();
@@ -143,6 +150,8 @@ export interface Config extends ConfigSettings {
   readonly sessionSecret: Uint8Array;
   /** PEM private keys for sources using private_key_jwt, read from their `privateKeyFile`, by source id. */
   readonly sourceKeys: ReadonlyMap<string, string>;
+  /** The effective sensitive-data policy (default list, additions, carve-outs). */
+  readonly sensitivePolicy: SensitivePolicy;
   /** The local opt-out list, from `optOut.nhsNumbers` and `optOut.file`. */
   readonly localOptOuts: ReadonlySet<string>;
 }

@@ -29,18 +29,17 @@ const letter = (
   patientId: string,
   attachment: Record<string, unknown>,
   over: Record<string, unknown> = {},
-): Resource =>
-  ({
-    resourceType: 'DocumentReference',
-    id,
-    status: 'current',
-    type: { text: 'Discharge summary' },
-    subject: { reference: `Patient/${patientId}` },
-    date: '2026-11-18T16:00:00Z',
-    description: `Letter ${id}`,
-    content: [{ attachment }],
-    ...over,
-  });
+): Resource => ({
+  resourceType: 'DocumentReference',
+  id,
+  status: 'current',
+  type: { text: 'Discharge summary' },
+  subject: { reference: `Patient/${patientId}` },
+  date: '2026-11-18T16:00:00Z',
+  description: `Letter ${id}`,
+  content: [{ attachment }],
+  ...over,
+});
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 const resources: Resource[] = [

@@ -55,7 +55,7 @@ function pickAttachment(doc: DocumentReference): { attachment: Attachment; type:
 export function letterRoutes(deps: LetterRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const { config, audit, clock } = deps;
-  const excludes = sensitiveFilter(config.sensitiveCodes);
+  const excludes = sensitiveFilter(config.sensitivePolicy);
   const tokenOptions = {
     secret: config.sessionSecret,
     publicUrl: config.publicUrl,
@@ -135,7 +135,7 @@ export function letterRoutes(deps: LetterRouteDeps): Hono<AppEnv> {
     // No audit, no data: the record is committed before any byte of the letter leaves.
     await record({ outcome: 'shown', sections: { letters: 1 } });
     if (chosen.type === 'application/pdf') {
-      return new Response(content.bytes, {
+      return new Response(new Uint8Array(content.bytes), {
         status: 200,
         headers: {
           'Content-Type': 'application/pdf',

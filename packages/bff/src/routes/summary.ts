@@ -28,7 +28,7 @@ export interface SummaryRouteDeps {
 export function summaryRoutes(deps: SummaryRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const { config, audit, clock } = deps;
-  const excludes = sensitiveFilter(config.sensitiveCodes);
+  const excludes = sensitiveFilter(config.sensitivePolicy);
   const tokenOptions = {
     secret: config.sessionSecret,
     publicUrl: config.publicUrl,
