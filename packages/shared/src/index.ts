@@ -5,3 +5,4 @@ export * from './fhir/index.ts';
 export * from './rules/sensitive-codes.ts';
 export * from './rules/default-sensitive-codes.ts';
 export * from './rules/opt-out.ts';
+export * from './rules/aki.ts';

@@ -302,3 +302,38 @@ describe('buildSummary: ungrouped observations and withheld panels', () => {
     expect(view.letters.status).toBe('ok');
   });
 });
+
+describe('buildSummary: AKI warning', () => {
+  const creatinine = (id: string, effective: string, value: number): Observation => ({
+    resourceType: 'Observation',
+    id,
+    status: 'final',
+    code: { coding: [{ system: SNOMED, code: '1000731000000107', display: 'Serum creatinine level' }] },
+    effectiveDateTime: effective,
+    valueQuantity: { value, unit: 'umol/L', system: UCUM, code: 'umol/L' },
+  });
+
+  it('computes an AKI warning from a creatinine rise across two sources, among the flags by severity', () => {
+    const gp = record({
+      observations: [creatinine('cr-1', '2025-05-28T09:00:00Z', 78)],
+      flags: [flag('f-1', '2024-01-01')],
+    });
+    const acute = record({ observations: [creatinine('cr-1', '2025-05-31T09:00:00Z', 182)] });
+    const answers = [ok(GP, '2025-06-01T09:59:00.000Z', gp), ok(ACUTE, '2025-06-01T09:59:00.000Z', acute)];
+    const view = buildSummary(NHS, answers, NOW);
+    expect(view.flags.items).toEqual([
+      {
+        id: 'computed:aki',
+        computed: true,
+        text: 'Acute kidney injury warning: stage 2',
+        reason:
+          'Creatinine 182 µmol/L on 31-May-2025 is 2.3 × the lowest result in the previous 7 days (78 µmol/L); results from Riverside Surgery and Example NHS Foundation Trust combined',
+        severity: 'high',
+        date: '2025-05-31T09:00:00Z',
+      },
+      expect.objectContaining({ id: 'gp:f-1' }),
+    ]);
+    // Each source alone has no rise to see.
+    expect(buildSummary(NHS, answers.slice(1), NOW).flags.items).toEqual([]);
+  });
+});

@@ -23,6 +23,8 @@ import { compareReportsNewestFirst, mapDiagnosticReport, mapStandaloneObservatio
 import { compareLettersNewestFirst, mapDocumentReference } from './map-document-reference.ts';
 import { compareFlags, mapFlag } from './map-flag.ts';
 import { mapPatientBanner } from './map-patient.ts';
+import { isShownResultStatus } from './map-observation.ts';
+import { akiFlag, type SourcedObservation } from '../rules/aki.ts';
 import type { Resource } from '@medplum/fhirtypes';
 
 /** What one source gave for the session's patient: already checked to be that patient. */
@@ -99,6 +101,7 @@ export function buildSummary(
   const flags: FlagItem[] = [];
   const reports: ResultReport[] = [];
   const letters: LetterItem[] = [];
+  const akiInputs: SourcedObservation[] = []; // AKI warning: every answered source's observations
   let banner = mapPatientBanner(nhsNumber, undefined, undefined);
   for (const answer of answers) {
     if (answer.status !== 'ok') continue;
@@ -116,6 +119,15 @@ export function buildSummary(
         if (id) grouped.add(id);
       }
     }
+    // AKI warning: skip observations of reports that are not shown (withdrawn), as the results section does.
+    const hidden = new Set(
+      record.reports
+        .filter((r) => !isShownResultStatus(r.status))
+        .flatMap((r) => (r.result ?? []).map((ref) => referencedId(ref.reference, 'Observation'))),
+    );
+    for (const observation of record.observations) {
+      if (!observation.id || !hidden.has(observation.id)) akiInputs.push({ source, observation });
+    }
     for (const o of record.observations) {
       if (o.id && grouped.has(o.id)) continue;
       const item = mapStandaloneObservation(o, source);
@@ -130,6 +142,9 @@ export function buildSummary(
       if (item) flags.push(item);
     }
   }
+  // AKI warning (rules/aki.ts): the laboratory's stage, or one computed across all sources' creatinine results.
+  const aki = akiFlag(akiInputs, { now, ...(banner.birthDate ? { birthDate: banner.birthDate } : {}) });
+  if (aki) flags.push(aki);
   return {
     kind: 'summary',
     patient: banner,

@@ -65,10 +65,7 @@ describe('mapRiskAssessment', () => {
   it('never throws on arbitrary input', () => {
     fc.assert(
       fc.property(fc.anything(), (x) => {
-        mapRiskAssessment(
-          { resourceType: 'RiskAssessment', status: 'final', subject: {}, ...(x as object) } as RiskAssessment,
-          SOURCE,
-        );
+        mapRiskAssessment({ resourceType: 'RiskAssessment', status: 'final', subject: {}, ...(x as object) }, SOURCE);
         return true;
       }),
     );
