@@ -104,6 +104,8 @@ export interface ResultReport {
   readonly performer?: string;
   readonly conclusion?: string;
   readonly observations: readonly ResultObservation[];
+  /** Other sources that reported the same result (shown once). */
+  readonly alsoFrom?: readonly SourceRef[];
 }
 
 export interface LetterItem {
@@ -118,6 +120,8 @@ export interface LetterItem {
   readonly status: 'current';
   /** MIME types of the content the source offers (text/html, text/plain, application/pdf). */
   readonly contentTypes: readonly string[];
+  /** Other sources that hold the same letter (shown once). */
+  readonly alsoFrom?: readonly SourceRef[];
 }
 
 export type FlagSeverity = 'high' | 'medium' | 'low' | 'unknown';

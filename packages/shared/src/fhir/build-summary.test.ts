@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { DiagnosticReport, DocumentReference, Flag, Observation, Patient } from '@medplum/fhirtypes';
+import type {
+  DiagnosticReport,
+  DocumentReference,
+  Flag,
+  Observation,
+  Patient,
+  RiskAssessment,
+} from '@medplum/fhirtypes';
 import { NHS_NUMBER_SYSTEM } from '../nhs-number.ts';
 import type { SourceRef } from '../view-models.ts';
 import { buildSummary, type SourceAnswer, type SourceRecord } from './build-summary.ts';
@@ -335,5 +342,136 @@ describe('buildSummary: AKI warning', () => {
     ]);
     // Each source alone has no rise to see.
     expect(buildSummary(NHS, answers.slice(1), NOW).flags.items).toEqual([]);
+  });
+});
+
+describe('buildSummary: the same item from two sources, and risk assessments', () => {
+  const A = { id: 'hospital-a', name: 'Hospital A' };
+  const B = { id: 'hospital-b', name: 'Hospital B' };
+  const NOW = new Date('2026-11-25T12:00:00Z');
+  const subject = { reference: 'Patient/p1' };
+  const report = (id: string, accession?: string, value = 140): [DiagnosticReport, Observation] => [
+    {
+      resourceType: 'DiagnosticReport',
+      id,
+      status: 'final',
+      code: { text: 'Urea and electrolytes' },
+      subject,
+      effectiveDateTime: '2026-11-20T09:00:00Z',
+      result: [{ reference: `Observation/${id}-na` }],
+      ...(accession ? { identifier: [{ system: 'https://lab.example/accession', value: accession }] } : {}),
+    },
+    {
+      resourceType: 'Observation',
+      id: `${id}-na`,
+      status: 'final',
+      code: { text: 'Sodium' },
+      subject,
+      valueQuantity: { value, unit: 'mmol/L' },
+    },
+  ];
+  const answer = (
+    source: typeof A,
+    parts: {
+      reports?: DiagnosticReport[];
+      observations?: Observation[];
+      documents?: DocumentReference[];
+      riskAssessments?: RiskAssessment[];
+    },
+  ): SourceAnswer => ({
+    source,
+    status: 'ok',
+    fetchedAt: '2026-11-25T11:59:00Z',
+    record: {
+      patient: { resourceType: 'Patient', id: 'p1' },
+      reports: parts.reports ?? [],
+      observations: parts.observations ?? [],
+      documents: parts.documents ?? [],
+      flags: [],
+      riskAssessments: parts.riskAssessments ?? [],
+    },
+  });
+
+  it('shows a result reported by two sources once, naming the other source', () => {
+    const [ra, oa] = report('a1');
+    const [rb, ob] = report('b9');
+    const view = buildSummary(
+      '9990000018',
+      [answer(A, { reports: [ra], observations: [oa] }), answer(B, { reports: [rb], observations: [ob] })],
+      NOW,
+    );
+    expect(view.results.items).toHaveLength(1);
+    expect(view.results.items[0]).toMatchObject({ source: A, alsoFrom: [B] });
+  });
+
+  it('keeps two results that differ in value, and matches on a shared accession number even if content differs', () => {
+    const [ra, oa] = report('a1', undefined, 140);
+    const [rb, ob] = report('b9', undefined, 135);
+    expect(
+      buildSummary(
+        '9990000018',
+        [answer(A, { reports: [ra], observations: [oa] }), answer(B, { reports: [rb], observations: [ob] })],
+        NOW,
+      ).results.items,
+    ).toHaveLength(2);
+    const [rc, oc] = report('a2', 'ACC-1', 140);
+    const [rd, od] = report('b2', 'ACC-1', 141);
+    expect(
+      buildSummary(
+        '9990000018',
+        [answer(A, { reports: [rc], observations: [oc] }), answer(B, { reports: [rd], observations: [od] })],
+        NOW,
+      ).results.items,
+    ).toHaveLength(1);
+  });
+
+  it('shows a letter held by two sources once, by its master identifier', () => {
+    const doc = (id: string, title: string): DocumentReference => ({
+      resourceType: 'DocumentReference',
+      id,
+      status: 'current',
+      masterIdentifier: { system: 'https://docs.example/id', value: 'DOC-77' },
+      subject,
+      description: title,
+      date: '2026-11-18',
+      content: [{ attachment: { contentType: 'text/plain', data: 'eA==' } }],
+    });
+    const view = buildSummary(
+      '9990000018',
+      [
+        answer(A, { documents: [doc('x', 'Discharge summary')] }),
+        answer(B, { documents: [doc('y', 'Discharge summary (copy)')] }),
+      ],
+      NOW,
+    );
+    expect(view.letters.items.map((l) => [l.title, l.alsoFrom])).toEqual([['Discharge summary', [B]]]);
+  });
+
+  it('adds final risk assessments to the flags, most severe first', () => {
+    const ra: RiskAssessment = {
+      resourceType: 'RiskAssessment',
+      id: 'r1',
+      status: 'final',
+      subject,
+      prediction: [
+        {
+          outcome: { text: 'deterioration' },
+          qualitativeRisk: {
+            coding: [
+              {
+                system: 'http://terminology.hl7.org/CodeSystem/risk-probability',
+                code: 'high',
+                display: 'High likelihood',
+              },
+            ],
+          },
+        },
+      ],
+    };
+    const draft: RiskAssessment = { ...ra, id: 'r2', status: 'preliminary' };
+    const view = buildSummary('9990000018', [answer(A, { riskAssessments: [ra, draft] })], NOW);
+    expect(view.flags.items.map((f) => [f.text, f.severity, f.source?.id])).toEqual([
+      ['Risk of deterioration: High likelihood', 'high', 'hospital-a'],
+    ]);
   });
 });

@@ -23,6 +23,8 @@ import { compareReportsNewestFirst, mapDiagnosticReport, mapStandaloneObservatio
 import { compareLettersNewestFirst, mapDocumentReference } from './map-document-reference.ts';
 import { compareFlags, mapFlag } from './map-flag.ts';
 import { mapPatientBanner } from './map-patient.ts';
+import { mapRiskAssessment } from './map-risk-assessment.ts';
+import { Deduplicator, sameLetterKeys, sameReportKeys } from './same-item.ts';
 import { isShownResultStatus } from './map-observation.ts';
 import { akiFlag, type SourcedObservation } from '../rules/aki.ts';
 import type { Resource } from '@medplum/fhirtypes';
@@ -83,6 +85,7 @@ function withoutExcluded(record: SourceRecord, excludes: (resource: Resource) =>
     observations: record.observations.filter((o) => !excludes(o) && !withheldObservations.has(o.id)),
     documents: record.documents.filter((d) => !excludes(d)),
     flags: record.flags.filter((f) => !excludes(f)),
+    riskAssessments: (record.riskAssessments ?? []).filter((ra) => !excludes(ra)),
     ...(record.incomplete ? { incomplete: record.incomplete } : {}),
   };
 }
@@ -99,8 +102,8 @@ export function buildSummary(
   excludes: (resource: Resource) => boolean = () => false,
 ): SummaryView {
   const flags: FlagItem[] = [];
-  const reports: ResultReport[] = [];
-  const letters: LetterItem[] = [];
+  const reports = new Deduplicator<ResultReport>();
+  const letters = new Deduplicator<LetterItem>();
   const akiInputs: SourcedObservation[] = []; // AKI warning: every answered source's observations
   let banner = mapPatientBanner(nhsNumber, undefined, undefined);
   for (const answer of answers) {
@@ -113,7 +116,7 @@ export function buildSummary(
     const grouped = new Set<string>();
     for (const r of record.reports) {
       const item = mapDiagnosticReport(r, observationsById, source);
-      if (item) reports.push(item);
+      if (item) reports.add(item, sameReportKeys(r, item));
       for (const ref of r.result ?? []) {
         const id = referencedId(ref.reference, 'Observation');
         if (id) grouped.add(id);
@@ -131,14 +134,18 @@ export function buildSummary(
     for (const o of record.observations) {
       if (o.id && grouped.has(o.id)) continue;
       const item = mapStandaloneObservation(o, source);
-      if (item) reports.push(item);
+      if (item) reports.add(item, sameReportKeys(undefined, item));
     }
     for (const d of record.documents) {
       const item = mapDocumentReference(d, source);
-      if (item) letters.push(item);
+      if (item) letters.add(item, sameLetterKeys(d, item));
     }
     for (const f of record.flags) {
       const item = mapFlag(f, source, now);
+      if (item) flags.push(item);
+    }
+    for (const ra of record.riskAssessments ?? []) {
+      const item = mapRiskAssessment(ra, source);
       if (item) flags.push(item);
     }
   }
@@ -149,8 +156,8 @@ export function buildSummary(
     kind: 'summary',
     patient: banner,
     flags: sectionOf('flags', answers, flags.sort(compareFlags)),
-    results: sectionOf('results', answers, reports.sort(compareReportsNewestFirst)),
-    letters: sectionOf('letters', answers, letters.sort(compareLettersNewestFirst)),
+    results: sectionOf('results', answers, reports.items.sort(compareReportsNewestFirst)),
+    letters: sectionOf('letters', answers, letters.items.sort(compareLettersNewestFirst)),
     generatedAt: now.toISOString(),
   };
 }

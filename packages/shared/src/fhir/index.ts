@@ -7,3 +7,4 @@ export * from './map-document-reference.ts';
 export * from './map-flag.ts';
 export * from './build-summary.ts';
 export * from './map-risk-assessment.ts';
+export * from './same-item.ts';
