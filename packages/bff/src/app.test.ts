@@ -71,7 +71,10 @@ describe('HTTP surface', () => {
     expect(await (await t.request('/healthz')).json()).toEqual({ status: 'ok' });
     const ready = await t.request('/readyz');
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { audit: 'ok' } });
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      checks: { audit: 'ok', sources: { 'hospital-a': 'closed' } },
+    });
   });
 
   it('does not mount the demo launch endpoints outside demo mode', async () => {

@@ -50,6 +50,7 @@ export function createApp(deps: AppDeps): App {
     sources: config.sources,
     sourceKeys: config.sourceKeys,
     cache,
+    limits: config.upstream,
     fetch: deps.fetch,
     clock,
     log,
@@ -73,7 +74,10 @@ export function createApp(deps: AppDeps): App {
       credentials: false,
     }),
   );
-  app.route('/', healthRoutes(audit));
+  app.route(
+    '/',
+    healthRoutes(audit, () => sources.breakerStates()),
+  );
   app.route('/api/v1', sessionRoutes({ config, clock, audit, keySets }));
   app.route('/api/v1', summaryRoutes({ config, clock, audit, sources }));
   app.route('/api/v1', letterRoutes({ config, clock, audit, sources }));

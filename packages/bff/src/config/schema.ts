@@ -62,7 +62,7 @@ const source = z.strictObject({
   id: sourceId,
   name: z.string().min(1).max(120),
   fhirBaseUrl: serviceUrl,
-  timeoutMs: z.int().min(100).max(30_000).default(3_000),
+  timeoutMs: z.int().min(100).max(30_000).default(4_000),
   auth: sourceAuth.default({ type: 'none' }),
 });
 
@@ -101,6 +101,28 @@ export const configSchema = z
       secretEnv: envName,
     }),
     allowedOrigins: z.array(origin).default([]),
+    /** How upstream calls are bounded and what is asked for. */
+    upstream: z
+      .strictObject({
+        /** The whole summary answers within this, with whatever the sources gave by then. */
+        summaryDeadlineMs: z.int().min(500).max(60_000).default(8_000),
+        /** How long a tripped circuit breaker fails fast before one probe is let through. */
+        breakerOpenMs: z.int().min(100).max(600_000).default(5_000),
+        /** Responses larger than this are abandoned. */
+        maxResponseBytes: z
+          .int()
+          .min(1024)
+          .max(100 * 1024 * 1024)
+          .default(5 * 1024 * 1024),
+        /** Results older than this many months are not asked for or shown. */
+        resultsWindowMonths: z.int().min(1).max(240).default(24),
+      })
+      .default({
+        summaryDeadlineMs: 8_000,
+        breakerOpenMs: 5_000,
+        maxResponseBytes: 5 * 1024 * 1024,
+        resultsWindowMonths: 24,
+      }),
     /** The local opt-out list: NHS numbers inline and/or in a file (one per line, # comments). */
     optOut: z
       .strictObject({

@@ -2,16 +2,20 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../app-env.ts';
 import type { AuditStore } from '../audit/audit-store.ts';
 
-/** `/healthz` stays cheap (the process answers); `/readyz` says whether views can be audited. */
-export function healthRoutes(audit: AuditStore): Hono<AppEnv> {
+/**
+ * `/healthz` stays cheap (the process answers); `/readyz` says whether views can be audited, and
+ * shows each source's circuit breaker. An open breaker does not make the instance unready: every
+ * instance would see the same source down, and the others' data is still worth showing.
+ */
+export function healthRoutes(audit: AuditStore, breakerStates: () => Record<string, string>): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     try {
       await audit.ping();
-      return c.json({ status: 'ready', checks: { audit: 'ok' } });
+      return c.json({ status: 'ready', checks: { audit: 'ok', sources: breakerStates() } });
     } catch {
-      return c.json({ status: 'not-ready', checks: { audit: 'unavailable' } }, 503);
+      return c.json({ status: 'not-ready', checks: { audit: 'unavailable', sources: breakerStates() } }, 503);
     }
   });
   return app;

@@ -14,6 +14,12 @@ import { ProblemError } from '../errors/problem-error.ts';
 import { sessionAuth } from '../middleware/session-auth/index.ts';
 import type { SourceGateway } from '../upstream/source-gateway.ts';
 
+function monthsBefore(date: Date, months: number): Date {
+  const since = new Date(date);
+  since.setUTCMonth(since.getUTCMonth() - months);
+  return since;
+}
+
 export interface SummaryRouteDeps {
   readonly config: Config;
   readonly clock: () => Date;
@@ -85,7 +91,13 @@ export function summaryRoutes(deps: SummaryRouteDeps): Hono<AppEnv> {
     if (isOptedOut({ nhsNumber: session.nhsNumber, localOptOuts: config.localOptOuts, consents, now })) {
       return optedOut(answers.map((a) => ({ id: a.source.id, status: a.status })));
     }
-    const view: SummaryResponse = buildSummary(session.nhsNumber, answers, now, excludes);
+    const view: SummaryResponse = buildSummary(
+      session.nhsNumber,
+      answers,
+      now,
+      excludes,
+      monthsBefore(now, config.upstream.resultsWindowMonths),
+    );
     const anyAnswered = answers.some((a) => a.status !== 'unavailable');
     try {
       await audit.append({

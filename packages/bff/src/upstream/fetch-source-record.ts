@@ -72,7 +72,11 @@ async function searchIfOffered(
  * Fetches one source's record of one patient (DESIGN §4): the Patient by NHS-number identifier,
  * then its lab reports with their observations, letters and flags, in parallel.
  */
-export async function fetchSourceRecord(nhsNumber: string, options: FhirClientOptions): Promise<SourceFetchResult> {
+export async function fetchSourceRecord(
+  nhsNumber: string,
+  resultsSince: Date,
+  options: FhirClientOptions,
+): Promise<SourceFetchResult> {
   const client = new FhirClient(options);
   const found = await client.search('Patient', { identifier: `${NHS_NUMBER_SYSTEM}|${nhsNumber}` });
   const patients = ofType<Patient>(found.resources, 'Patient').filter(
@@ -86,11 +90,13 @@ export async function fetchSourceRecord(nhsNumber: string, options: FhirClientOp
   const byPatient = { patient: patient.id, _count: PAGE_SIZE };
   // Newest first where the server can sort, so a page cap drops the oldest, not the newest.
   const newestFirst = { _sort: '-date' };
+  // Results within the window only (also filtered after mapping, for servers that ignore `date`).
+  const inWindow = { date: `ge${resultsSince.toISOString().slice(0, 10)}` };
 
   const [reportSearch, labSearch, documentSearch, flagSearch, consentSearch, riskSearch] = await Promise.all([
-    client.search('DiagnosticReport', byPatient, { ...newestFirst, _include: 'DiagnosticReport:result' }),
+    client.search('DiagnosticReport', byPatient, { ...inWindow, ...newestFirst, _include: 'DiagnosticReport:result' }),
     // Laboratory observations that no report groups (some servers store results this way).
-    client.search('Observation', { ...byPatient, category: 'laboratory' }, newestFirst),
+    client.search('Observation', { ...byPatient, category: 'laboratory' }, { ...inWindow, ...newestFirst }),
     client.search('DocumentReference', byPatient, newestFirst),
     client.search('Flag', byPatient),
     searchIfOffered(client, 'Consent', { patient: patient.id }),

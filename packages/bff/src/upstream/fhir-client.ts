@@ -1,4 +1,5 @@
 import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { CircuitBreaker, RetryBudget } from './circuit-breaker.ts';
 import type { SourceAuth } from './source-auth.ts';
 
 /** Why a source's answer could not be used. Values, not messages: they go to logs and audit. */
@@ -12,7 +13,33 @@ export type UpstreamFailure =
   | 'too-large'
   | 'foreign-link'
   | 'ambiguous-patient'
-  | 'auth-unavailable';
+  | 'auth-unavailable'
+  | 'circuit-open';
+
+const RETRYABLE: ReadonlySet<number> = new Set([429, 502, 503, 504]);
+const MAX_RETRY_AFTER_MS = 2_000;
+
+function jitterMs(): number {
+  return 100 + Math.floor(Math.random() * 200);
+}
+
+/** The wait before a retry, or undefined when the server asks for longer than we will wait. */
+function retryDelayMs(response: Response): number | undefined {
+  const header = response.headers.get('retry-after');
+  if (header === null) return jitterMs();
+  const seconds = Number(header);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
+  if (!Number.isFinite(ms)) return jitterMs();
+  return ms <= MAX_RETRY_AFTER_MS ? Math.max(0, ms) : undefined;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new Error('aborted'));
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(timer), reject(new Error('aborted'))), { once: true });
+  });
+}
 
 /** An attachment's bytes and declared type. */
 export interface BinaryContent {
@@ -43,6 +70,11 @@ export interface FhirClientOptions {
   readonly signal: AbortSignal;
   /** Credentials for the source; a 401 makes it fetch a fresh token, then the request is retried once. */
   readonly auth?: SourceAuth;
+  /** Each HTTP call's own time limit, inside the overall `signal`. */
+  readonly callTimeoutMs?: number;
+  /** The source's breaker and retry budget, shared by all its requests. */
+  readonly breaker?: CircuitBreaker;
+  readonly retryBudget?: RetryBudget;
   /** Per response body. */
   readonly maxBytes?: number;
   /** Per search, following Bundle.link[next]. */
@@ -150,13 +182,50 @@ export class FhirClient {
     return body as Bundle;
   }
 
+  /**
+   * One GET, through the source's circuit breaker, with at most one retry for a network error,
+   * 502, 503, 504 or 429 (honouring Retry-After up to 2 s), when the retry budget allows.
+   * GETs are idempotent, so a retry cannot change anything upstream.
+   */
   async #send(url: URL, accept: string): Promise<Response> {
-    const auth = await this.#options.auth?.headers(this.#options.signal);
-    const headers: Record<string, string> = { Accept: accept, ...auth };
-    try {
-      return await this.#options.fetch(url, { headers, redirect: 'manual', signal: this.#options.signal });
-    } catch (err) {
-      throw new UpstreamError(this.#options.signal.aborted ? 'timeout' : 'network', { cause: err });
+    const { breaker, retryBudget } = this.#options;
+    if (breaker && !breaker.allow()) throw new UpstreamError('circuit-open');
+    const signal =
+      this.#options.callTimeoutMs === undefined
+        ? this.#options.signal
+        : AbortSignal.any([this.#options.signal, AbortSignal.timeout(this.#options.callTimeoutMs)]);
+    for (let attempt = 0; ; attempt++) {
+      retryBudget?.recordCall(attempt > 0);
+      let auth: Record<string, string> | undefined;
+      try {
+        auth = await this.#options.auth?.headers(signal);
+      } catch (err) {
+        breaker?.record(true);
+        throw err;
+      }
+      const headers: Record<string, string> = { Accept: accept, ...auth };
+      let response: Response;
+      try {
+        response = await this.#options.fetch(url, { headers, redirect: 'manual', signal });
+      } catch (err) {
+        const failure = new UpstreamError(signal.aborted ? 'timeout' : 'network', { cause: err });
+        if (!signal.aborted && attempt === 0 && (retryBudget?.canRetry() ?? false)) {
+          await sleep(jitterMs(), signal).catch(() => undefined);
+          if (!signal.aborted) continue;
+        }
+        breaker?.record(true);
+        throw failure;
+      }
+      const delay = attempt === 0 && RETRYABLE.has(response.status) ? retryDelayMs(response) : undefined;
+      if (delay !== undefined && (retryBudget?.canRetry() ?? false)) {
+        await response.body?.cancel();
+        await sleep(delay, signal).catch(() => undefined);
+        if (!signal.aborted) continue;
+        breaker?.record(true);
+        throw new UpstreamError('timeout');
+      }
+      breaker?.record(response.status >= 500 || response.status === 429);
+      return response;
     }
   }
 

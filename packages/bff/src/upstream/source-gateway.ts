@@ -1,8 +1,9 @@
 import type { SourceAnswer } from '@care-sidebar/shared';
 import type { SourceCache } from '../cache/source-cache.ts';
-import type { SourceConfig } from '../config/schema.ts';
+import type { Config, SourceConfig } from '../config/schema.ts';
 import type { Logger } from '../logger.ts';
 import { fetchSourceRecord } from './fetch-source-record.ts';
+import { type BreakerState, CircuitBreaker, RetryBudget } from './circuit-breaker.ts';
 import { type BinaryContent, FhirClient, UpstreamError } from './fhir-client.ts';
 
 /** Letters larger than this are not fetched. */
@@ -17,6 +18,7 @@ export interface SourceGatewayDeps {
   readonly fetch: typeof fetch;
   readonly clock: () => Date;
   readonly log: Logger;
+  readonly limits: Config['upstream'];
 }
 
 /** FHIR dates may be partial ("1957", "1957-03"): compare at the precision both carry. */
@@ -45,18 +47,31 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
     }),
   );
 
+  const breakers = new Map(deps.sources.map((s) => [s.id, new CircuitBreaker({ openMs: deps.limits.breakerOpenMs })]));
+  const budgets = new Map(deps.sources.map((s) => [s.id, new RetryBudget()]));
+  const resilience = (sourceId: string) => {
+    const breaker = breakers.get(sourceId);
+    const retryBudget = budgets.get(sourceId);
+    return { ...(breaker ? { breaker } : {}), ...(retryBudget ? { retryBudget } : {}) };
+  };
+
   async function ask(source: SourceConfig, patient: PatientContext, requestId: string): Promise<SourceAnswer> {
     const ref = { id: source.id, name: source.name };
     const started = performance.now();
     try {
       const cached = await deps.cache.get(source.id, patient.nhsNumber, async (cacheSignal) => {
         // The deadline belongs to the shared fetch, not to any one request.
-        const signal = AbortSignal.any([cacheSignal, AbortSignal.timeout(source.timeoutMs)]);
-        const result = await fetchSourceRecord(patient.nhsNumber, {
+        const signal = AbortSignal.any([cacheSignal, AbortSignal.timeout(deps.limits.summaryDeadlineMs)]);
+        const since = new Date(deps.clock());
+        since.setUTCMonth(since.getUTCMonth() - deps.limits.resultsWindowMonths);
+        const result = await fetchSourceRecord(patient.nhsNumber, since, {
           baseUrl: source.fhirBaseUrl,
           fetch: deps.fetch,
           signal,
+          callTimeoutMs: source.timeoutMs,
+          maxBytes: deps.limits.maxResponseBytes,
           auth: auths.get(source.id) ?? NO_AUTH,
+          ...resilience(source.id),
         });
         return { sourceId: source.id, nhsNumber: patient.nhsNumber, fetchedAt: deps.clock(), result };
       });
@@ -100,6 +115,10 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
   }
 
   return {
+    /** Each source's breaker state, for readiness detail (no patient data). */
+    breakerStates(): Record<string, BreakerState> {
+      return Object.fromEntries([...breakers].map(([id, b]) => [id, b.state]));
+    },
     answersFor(patient: PatientContext, requestId: string): Promise<SourceAnswer[]> {
       return Promise.all(deps.sources.map((source) => ask(source, patient, requestId)));
     },
@@ -110,9 +129,10 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
       const client = new FhirClient({
         baseUrl: source.fhirBaseUrl,
         fetch: deps.fetch,
-        signal: AbortSignal.timeout(source.timeoutMs),
+        signal: AbortSignal.timeout(Math.min(source.timeoutMs, deps.limits.summaryDeadlineMs)),
         auth: auths.get(source.id) ?? NO_AUTH,
         maxBytes: MAX_ATTACHMENT_BYTES,
+        ...resilience(source.id),
       });
       return client.getBinary(url, accept);
     },

@@ -100,7 +100,13 @@ export function buildSummary(
   answers: readonly SourceAnswer[],
   now: Date,
   excludes: (resource: Resource) => boolean = () => false,
+  /** Results dated before this are outside the window and not shown (undated ones are kept). */
+  resultsSince?: Date,
 ): SummaryView {
+  const inWindow = (r: ResultReport) => {
+    const when = Date.parse(r.effective ?? r.issued ?? '');
+    return resultsSince === undefined || Number.isNaN(when) || when >= resultsSince.getTime();
+  };
   const flags: FlagItem[] = [];
   const reports = new Deduplicator<ResultReport>();
   const letters = new Deduplicator<LetterItem>();
@@ -156,7 +162,7 @@ export function buildSummary(
     kind: 'summary',
     patient: banner,
     flags: sectionOf('flags', answers, flags.sort(compareFlags)),
-    results: sectionOf('results', answers, reports.items.sort(compareReportsNewestFirst)),
+    results: sectionOf('results', answers, reports.items.filter(inWindow).sort(compareReportsNewestFirst)),
     letters: sectionOf('letters', answers, letters.items.sort(compareLettersNewestFirst)),
     generatedAt: now.toISOString(),
   };
