@@ -79,7 +79,7 @@ export function createApp(deps: AppDeps): App {
     healthRoutes(audit, () => sources.breakerStates()),
   );
   app.route('/api/v1', sessionRoutes({ config, clock, audit, keySets }));
-  app.route('/api/v1', summaryRoutes({ config, clock, audit, sources }));
+  app.route('/api/v1', summaryRoutes({ config, clock, audit, sources, cache }));
   app.route('/api/v1', letterRoutes({ config, clock, audit, sources }));
   app.all('/api/v1/session', methodNotAllowed('POST'));
   app.all('/api/v1/summary', methodNotAllowed('GET'));

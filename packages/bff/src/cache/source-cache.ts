@@ -53,6 +53,11 @@ export class SourceCache {
     return answer;
   }
 
+  /** Forgets a patient's cached answers at every source, so the next read goes upstream. */
+  forgetPatient(sourceIds: readonly string[], nhsNumber: string): void {
+    for (const id of sourceIds) this.#cache?.delete(SourceCache.key(id, nhsNumber));
+  }
+
   get sizeBytes(): number {
     return this.#cache?.calculatedSize ?? 0;
   }

@@ -371,6 +371,20 @@ describe('GET /api/v1/summary', () => {
     expect(JSON.stringify(viewB)).not.toContain('Potassium');
   });
 
+  it('HAZ-003: bypasses the cache on ?refresh=true, at most once per 30 s per session', async () => {
+    const t = testApp(config());
+    const token = await sessionFor(t);
+    const get = (q = '') => t.request(`/api/v1/summary${q}`, { headers: { Authorization: `Bearer ${token}` } });
+    await get();
+    const first = calls.length;
+    await get();
+    expect(calls.length).toBe(first);
+    await get('?refresh=true');
+    expect(calls.length).toBe(first * 2);
+    await get('?refresh=true');
+    expect(calls.length).toBe(first * 2);
+  });
+
   it('HAZ-003: asks upstream again once the TTL has passed', async () => {
     const t = testApp(config({ cache: { ttlSeconds: 1, maxBytes: 1_000_000 } }));
     await summary(t, await sessionFor(t));

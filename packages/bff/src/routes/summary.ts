@@ -10,6 +10,8 @@ import type { AppEnv } from '../app-env.ts';
 import type { AuditStore } from '../audit/audit-store.ts';
 import { requestAuditFields } from '../audit/request-audit-fields.ts';
 import type { Config } from '../config/schema.ts';
+import type { SourceCache } from '../cache/source-cache.ts';
+import { LRUCache } from 'lru-cache';
 import { ProblemError } from '../errors/problem-error.ts';
 import { sessionAuth } from '../middleware/session-auth/index.ts';
 import type { SourceGateway } from '../upstream/source-gateway.ts';
@@ -25,7 +27,11 @@ export interface SummaryRouteDeps {
   readonly clock: () => Date;
   readonly audit: AuditStore;
   readonly sources: SourceGateway;
+  readonly cache: SourceCache;
 }
+
+/** A session may bypass the cache at most this often (the widget's refresh control). */
+export const REFRESH_INTERVAL_MS = 30_000;
 
 /**
  * `GET /summary`: the view for the session's patient. The patient comes only from the session,
@@ -41,8 +47,19 @@ export function summaryRoutes(deps: SummaryRouteDeps): Hono<AppEnv> {
     ttlSeconds: config.session.ttlSeconds,
   };
 
+  // Last cache bypass per session; bounded, and entries outlive a session only briefly.
+  const lastRefresh = new LRUCache<string, number>({ max: 10_000, ttl: REFRESH_INTERVAL_MS });
+
   app.get('/summary', sessionAuth(tokenOptions, clock), async (c) => {
     const session = c.get('session');
+    // `?refresh=true` fetches afresh from every source, unless this session did so moments ago.
+    if (c.req.query('refresh') === 'true' && !lastRefresh.has(session.sessionId)) {
+      lastRefresh.set(session.sessionId, clock().getTime());
+      deps.cache.forgetPatient(
+        config.sources.map((s) => s.id),
+        session.nhsNumber,
+      );
+    }
     const requestId = c.get('requestId');
     const base = {
       requestId,
