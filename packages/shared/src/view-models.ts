@@ -13,8 +13,10 @@ export interface SourceRef {
  * What one source answered for one section.
  * `not-found`: the source was asked and holds no record of this patient (not an error).
  * `incomplete`: the source answered but held more than could be fetched; the oldest items may be missing.
+ * `mismatch`: the source's record disagrees with the launch about who the patient is (date of birth,
+ * or a Patient found for the NHS number that carries another one), so none of it is shown.
  */
-export type SourceStatus = 'ok' | 'not-found' | 'incomplete' | 'unavailable';
+export type SourceStatus = 'ok' | 'not-found' | 'incomplete' | 'mismatch' | 'unavailable';
 
 export interface SourceOutcome {
   readonly source: SourceRef;

@@ -106,7 +106,7 @@ export function letterRoutes(deps: LetterRouteDeps): Hono<AppEnv> {
       });
       throw new ProblemError('source-unavailable', 503);
     }
-    if (answer.status === 'not-found') return refuse('not-found', 404);
+    if (answer.status !== 'ok') return refuse('not-found', 404);
     const consents = answers.flatMap((a) => (a.status === 'ok' ? (a.record.consents ?? []) : []));
     if (isOptedOut({ nhsNumber: session.nhsNumber, localOptOuts: config.localOptOuts, consents, now: clock() })) {
       return refuse('not-found', 404);

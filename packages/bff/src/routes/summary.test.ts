@@ -352,6 +352,11 @@ describe('GET /api/v1/summary', () => {
     const t = testApp(config());
     const view = (await (await summary(t, await sessionFor(t, { birthdate: '1960-01-01' }))).json()) as SummaryView;
     expect(view.results.status).toBe('unavailable');
+    expect(view.results.sources.map((s) => s.status)).toEqual(['mismatch', 'mismatch']);
+    expect((await t.audit.recent(1))[0]?.sources).toEqual([
+      { id: 'hospital-a', status: 'mismatch' },
+      { id: 'hospital-b', status: 'mismatch' },
+    ]);
     expect(JSON.stringify(view)).not.toContain('Potassium');
   });
 
@@ -696,6 +701,20 @@ describe('GET /api/v1/summary', () => {
       expect(partial.results.sources.find((s) => s.source.id === 'hospital-b')?.status).toBe('unavailable');
       expect(JSON.stringify(partial)).not.toContain('HbA1c');
     });
+  });
+
+  it('HAZ-001: refuses a source that answers the NHS-number search with a Patient carrying another NHS number', async () => {
+    const wrong = { ...hospitalB[0], identifier: [{ system: NHS, value: PATIENT_B.nhsNumber }] } as Resource;
+    server.use(
+      http.get(`${B}/Patient`, () =>
+        HttpResponse.json({ resourceType: 'Bundle', type: 'searchset', entry: [{ resource: wrong }] }),
+      ),
+    );
+    const t = testApp(config());
+    const view = (await (await summary(t, await sessionFor(t))).json()) as SummaryView;
+    expect(view.results.status).toBe('partial');
+    expect(view.results.sources.find((s) => s.source.id === 'hospital-b')?.status).toBe('mismatch');
+    expect(JSON.stringify(view)).not.toContain('HbA1c');
   });
 
   it('HAZ-001: refuses a source with two records for one NHS number rather than guessing', async () => {

@@ -20,7 +20,7 @@ import { FhirClient, type FhirClientOptions, type SearchResult, UpstreamError } 
 
 export type SourceFetchResult =
   | { readonly status: 'ok'; readonly record: SourceRecord; readonly bytes: number }
-  | { readonly status: 'not-found'; readonly bytes: number };
+  | { readonly status: 'not-found' | 'mismatch'; readonly bytes: number };
 
 const PAGE_SIZE = '100';
 const ID_BATCH = 50;
@@ -79,9 +79,10 @@ export async function fetchSourceRecord(
 ): Promise<SourceFetchResult> {
   const client = new FhirClient(options);
   const found = await client.search('Patient', { identifier: `${NHS_NUMBER_SYSTEM}|${nhsNumber}` });
-  const patients = ofType<Patient>(found.resources, 'Patient').filter(
-    (p) => p.active !== false && patientHasNhsNumber(p, nhsNumber),
-  );
+  const candidates = ofType<Patient>(found.resources, 'Patient').filter((p) => p.active !== false);
+  const patients = candidates.filter((p) => patientHasNhsNumber(p, nhsNumber));
+  // The source answered the NHS-number search with someone else: never show that record.
+  if (patients.length === 0 && candidates.length > 0) return { status: 'mismatch', bytes: client.bytesRead };
   if (patients.length === 0) return { status: 'not-found', bytes: client.bytesRead };
   // Several records for one NHS number is the source's data-quality problem: never guess which one.
   if (patients.length > 1) throw new UpstreamError('ambiguous-patient');

@@ -76,7 +76,20 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
         return { sourceId: source.id, nhsNumber: patient.nhsNumber, fetchedAt: deps.clock(), result };
       });
       const fetchedAt = cached.fetchedAt.toISOString();
-      if (cached.result.status === 'not-found') return { source: ref, status: 'not-found', fetchedAt };
+      if (cached.result.status !== 'ok') {
+        if (cached.result.status === 'mismatch') {
+          deps.log({
+            level: 'warn',
+            msg: 'source patient does not carry the NHS number searched for',
+            requestId,
+            source: source.id,
+            failure: 'identifier-mismatch',
+          });
+        }
+        return cached.result.status === 'mismatch'
+          ? { source: ref, status: 'mismatch' }
+          : { source: ref, status: 'not-found', fetchedAt };
+      }
       const birthDate = cached.result.record.patient.birthDate;
       if (patient.birthDate && birthDate && !sameBirthDate(birthDate, patient.birthDate)) {
         // Same NHS number, different date of birth: not safe to show as this patient.
@@ -87,7 +100,7 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
           source: source.id,
           failure: 'demographics-mismatch',
         });
-        return { source: ref, status: 'unavailable' };
+        return { source: ref, status: 'mismatch' };
       }
       deps.log({
         level: 'info',

@@ -46,17 +46,27 @@ export interface SourceRecord {
 export type SourceAnswer =
   | { readonly source: SourceRef; readonly status: 'ok'; readonly fetchedAt: string; readonly record: SourceRecord }
   | { readonly source: SourceRef; readonly status: 'not-found'; readonly fetchedAt: string }
-  | { readonly source: SourceRef; readonly status: 'unavailable' };
+  | { readonly source: SourceRef; readonly status: 'mismatch' | 'unavailable' };
 
 function outcomeOf(answer: SourceAnswer, section: SectionName): SourceOutcome {
-  if (answer.status === 'unavailable') return { source: answer.source, status: 'unavailable' };
-  const incomplete = answer.status === 'ok' && (answer.record.incomplete ?? []).includes(section);
-  return { source: answer.source, status: incomplete ? 'incomplete' : answer.status, asOf: answer.fetchedAt };
+  switch (answer.status) {
+    case 'unavailable':
+    case 'mismatch':
+      return { source: answer.source, status: answer.status };
+    case 'not-found':
+      return { source: answer.source, status: 'not-found', asOf: answer.fetchedAt };
+    case 'ok': {
+      const incomplete = (answer.record.incomplete ?? []).includes(section);
+      return { source: answer.source, status: incomplete ? 'incomplete' : 'ok', asOf: answer.fetchedAt };
+    }
+  }
 }
 
 function sectionOf<T>(name: SectionName, answers: readonly SourceAnswer[], items: T[]): Section<T> {
   const sources = answers.map((a) => outcomeOf(a, name));
-  const answered = answers.filter((a) => a.status !== 'unavailable');
+  const answered = answers.filter(
+    (a): a is Extract<SourceAnswer, { fetchedAt: string }> => a.status === 'ok' || a.status === 'not-found',
+  );
   const complete = sources.every((s) => s.status === 'ok' || s.status === 'not-found');
   const status: SectionStatus = answered.length === 0 ? 'unavailable' : complete ? 'ok' : 'partial';
   // The oldest retrieval time: the section is only as fresh as its stalest source.

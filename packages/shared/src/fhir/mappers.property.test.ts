@@ -379,7 +379,9 @@ describe('buildSummary properties', () => {
     fc.assert(
       fc.property(arbAnswers, (answers) => {
         const view = buildSummary(NHS_NUMBERS[1], answers, NOW);
-        const answered = answers.filter((a) => a.status !== 'unavailable');
+        const answered = answers.filter(
+          (a): a is Extract<SourceAnswer, { fetchedAt: string }> => a.status === 'ok' || a.status === 'not-found',
+        );
         const expectedStatus =
           answered.length === answers.length ? 'ok' : answered.length === 0 ? 'unavailable' : 'partial';
         const oldest = answered

@@ -24,12 +24,23 @@ export interface SectionNotice {
 
 export function sectionNotices<T>(copy: SectionCopy, section: Section<T>): SectionNotice[] {
   const failed = section.sources.filter((s) => s.status === 'unavailable');
-  const answered = section.sources.filter((s) => s.status !== 'unavailable');
+  const mismatched = section.sources.filter((s) => s.status === 'mismatch');
+  const answered = section.sources.filter((s) => s.status !== 'unavailable' && s.status !== 'mismatch');
+  // A record held for someone else must be named, or its absence reads as "nothing to show".
+  const mismatch: SectionNotice[] = mismatched.length
+    ? [
+        {
+          kind: 'warning',
+          text: `${names(mismatched)}: the record found does not match this patient, so it is not shown`,
+        },
+      ]
+    : [];
   if (section.status === 'unavailable') {
-    const text = `${copy.heading} unavailable${failed.length ? `: could not reach ${names(failed)}` : ''}`;
-    return [{ kind: 'warning', text }];
+    if (failed.length)
+      return [{ kind: 'warning', text: `${copy.heading} unavailable: could not reach ${names(failed)}` }, ...mismatch];
+    return mismatch.length ? mismatch : [{ kind: 'warning', text: `${copy.heading} unavailable` }];
   }
-  const notices: SectionNotice[] = [];
+  const notices: SectionNotice[] = [...mismatch];
   if (section.status === 'partial') {
     const incomplete = section.sources.filter((s) => s.status === 'incomplete');
     if (failed.length) {
@@ -41,7 +52,7 @@ export function sectionNotices<T>(copy: SectionCopy, section: Section<T>): Secti
         text: `${names(incomplete)} holds more ${copy.noun} than could be fetched; older ${copy.noun} may not be shown`,
       });
     }
-    if (!failed.length && !incomplete.length) {
+    if (!failed.length && !incomplete.length && !mismatched.length) {
       notices.push({ kind: 'warning', text: `Some sources could not be reached; ${copy.noun} may be incomplete` });
     }
   }
