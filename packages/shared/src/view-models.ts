@@ -82,6 +82,14 @@ export interface Interpretation {
 
 export type ResultStatus = 'final' | 'amended' | 'corrected' | 'preliminary';
 
+/** One part of a multi-part observation (FHIR Observation.component). */
+export interface ResultComponent {
+  readonly name: CodedConcept;
+  readonly value?: ResultValue;
+  readonly referenceRange?: string;
+  readonly interpretation?: Interpretation;
+}
+
 export interface ResultObservation {
   readonly id: string;
   readonly name: CodedConcept;
@@ -92,6 +100,8 @@ export interface ResultObservation {
   readonly interpretation?: Interpretation;
   readonly effective?: string;
   readonly issued?: string;
+  /** Parts of a multi-part result; `value` then summarises them as text. */
+  readonly components?: readonly ResultComponent[];
 }
 
 /** A report (panel) and the observations it groups. */

@@ -259,3 +259,42 @@ describe('mapObservation: interpretation', () => {
     expect(mapObservation(obs)?.interpretation).toMatchObject({ code: 'N', computed: false });
   });
 });
+
+describe('mapObservation: components', () => {
+  const V3 = 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation';
+  const bp: Observation = {
+    resourceType: 'Observation',
+    id: 'bp1',
+    status: 'final',
+    code: { text: 'Blood pressure' },
+    component: [
+      {
+        code: { text: 'Systolic' },
+        valueQuantity: { value: 168, unit: 'mmHg' },
+        interpretation: [{ coding: [{ system: V3, code: 'H' }] }],
+      },
+      {
+        code: { text: 'Diastolic' },
+        valueQuantity: { value: 82, unit: 'mmHg' },
+        referenceRange: [{ low: { value: 60, unit: 'mmHg' }, high: { value: 90, unit: 'mmHg' } }],
+      },
+    ],
+  };
+
+  it('keeps each component, and summarises them as the value when the result has none of its own', () => {
+    const item = mapObservation(bp);
+    expect(item?.value).toEqual({ kind: 'text', text: 'Systolic 168 mmHg; Diastolic 82 mmHg' });
+    expect(item?.components?.map((c) => [c.name.display, c.value, c.referenceRange, c.interpretation?.code])).toEqual([
+      ['Systolic', { kind: 'quantity', value: 168, unit: 'mmHg' }, undefined, 'H'],
+      ['Diastolic', { kind: 'quantity', value: 82, unit: 'mmHg' }, '60–90 mmHg', undefined],
+    ]);
+  });
+
+  it('marks the whole result abnormal when a part is, saying so', () => {
+    expect(mapObservation(bp)?.interpretation).toMatchObject({
+      code: 'H',
+      abnormal: true,
+      display: 'High (part of result)',
+    });
+  });
+});

@@ -1,5 +1,5 @@
 import type { Observation, ObservationReferenceRange, Quantity } from '@medplum/fhirtypes';
-import type { ResultObservation, ResultStatus, ResultValue } from '../view-models.ts';
+import type { ResultComponent, ResultObservation, ResultStatus, ResultValue } from '../view-models.ts';
 import { conceptText, toCodedConcept } from './codeable-concept.ts';
 import { deriveInterpretation, mapInterpretation } from './interpretation.ts';
 
@@ -15,7 +15,12 @@ function quantityUnit(q: Quantity): string | undefined {
   return q.unit?.trim() || q.code?.trim() || undefined;
 }
 
-function mapValue(obs: Observation): ResultValue | undefined {
+type ValueCarrier = Pick<
+  Observation,
+  'valueQuantity' | 'valueString' | 'valueInteger' | 'valueBoolean' | 'valueCodeableConcept'
+>;
+
+function mapValue(obs: ValueCarrier): ResultValue | undefined {
   const q = obs.valueQuantity;
   if (q?.value !== undefined && Number.isFinite(q.value)) {
     const unit = quantityUnit(q);
@@ -51,13 +56,53 @@ function formatRange(range: ObservationReferenceRange | undefined): string | und
  * One Observation as a result line, or undefined when it must not be shown
  * (withdrawn status, no name, nothing to show). Never throws.
  */
+function valueText(value: ResultValue | undefined): string {
+  if (!value) return '—';
+  switch (value.kind) {
+    case 'quantity':
+      return `${value.comparator ?? ''}${value.value}${value.unit ? ` ${value.unit}` : ''}`;
+    case 'text':
+      return value.text;
+    case 'coded':
+      return value.concept.display;
+  }
+}
+
+function mapComponents(obs: Observation): ResultComponent[] {
+  return (obs.component ?? []).flatMap((c) => {
+    const name = toCodedConcept(c.code);
+    if (!name) return [];
+    const value = mapValue(c);
+    const interpretation =
+      mapInterpretation(c.interpretation) ?? deriveInterpretation(c.valueQuantity, c.referenceRange);
+    const referenceRange = formatRange(c.referenceRange?.[0]);
+    return [
+      {
+        name,
+        ...(value ? { value } : {}),
+        ...(referenceRange ? { referenceRange } : {}),
+        ...(interpretation ? { interpretation } : {}),
+      },
+    ];
+  });
+}
+
 export function mapObservation(obs: Observation): ResultObservation | undefined {
   if (!obs.id || !isShownResultStatus(obs.status)) return undefined;
   const name = toCodedConcept(obs.code);
   if (!name) return undefined;
-  const value = mapValue(obs);
+  const components = mapComponents(obs);
+  // A multi-part result without a value of its own is summarised from its parts, so it always shows.
+  const value =
+    mapValue(obs) ??
+    (components.length
+      ? { kind: 'text' as const, text: components.map((c) => `${c.name.display} ${valueText(c.value)}`).join('; ') }
+      : undefined);
+  const abnormalPart = components.map((c) => c.interpretation).find((i) => i?.abnormal);
   const interpretation =
-    mapInterpretation(obs.interpretation) ?? deriveInterpretation(obs.valueQuantity, obs.referenceRange);
+    mapInterpretation(obs.interpretation) ??
+    deriveInterpretation(obs.valueQuantity, obs.referenceRange) ??
+    (abnormalPart ? { ...abnormalPart, display: `${abnormalPart.display} (part of result)` } : undefined);
   const referenceRange = formatRange(obs.referenceRange?.[0]);
   const effective = obs.effectiveDateTime ?? obs.effectivePeriod?.start ?? obs.effectiveInstant;
   // An observation with neither a value nor an interpretation is noise, unless it says why (dataAbsentReason).
@@ -73,5 +118,6 @@ export function mapObservation(obs: Observation): ResultObservation | undefined 
     ...(interpretation ? { interpretation } : {}),
     ...(effective ? { effective } : {}),
     ...(obs.issued ? { issued: obs.issued } : {}),
+    ...(components.length ? { components } : {}),
   };
 }
