@@ -10,7 +10,7 @@ import { embedRoutes, launchPagePolicy } from './embed.ts';
 const BUNDLE = new TextEncoder().encode('export const careSidebar = 1;\n');
 
 function app(
-  bundle: Uint8Array | undefined = BUNDLE,
+  bundle: Uint8Array | null = BUNDLE,
   allowedOrigins = ['https://gp.host.test', 'https://other.host.test'],
 ) {
   const a = new Hono<AppEnv>();
