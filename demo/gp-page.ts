@@ -6,6 +6,14 @@
 import '@care-sidebar/widget';
 import { formatNhsNumber } from '@care-sidebar/shared';
 import { gpPatients, type GpPatient } from './mocks/data/gp-patients.ts';
+import {
+  DEMO_CONTROLS_PATH,
+  isSourceMode,
+  SOURCE_MODES,
+  sourceModeLabel,
+  type SourceFaultState,
+  type SourceMode,
+} from './mocks/source-faults.ts';
 
 const BFF_URL = (import.meta.env.VITE_BFF_URL || 'http://127.0.0.1:8787').replace(/\/+$/, '');
 
@@ -16,7 +24,7 @@ function byId<T extends HTMLElement>(id: string): T {
 }
 
 const list = byId<HTMLUListElement>('patient-list');
-const sidebar = byId<HTMLElement>('care-sidebar');
+const sidebar = byId<HTMLElementTagNameMap['care-sidebar']>('care-sidebar');
 const consultation = byId<HTMLElement>('consultation');
 const noPatient = byId<HTMLElement>('no-patient');
 const notes = byId<HTMLTextAreaElement>('notes');
@@ -167,3 +175,103 @@ sidebar.setAttribute('bff-url', BFF_URL);
 sidebar.addEventListener('care-sidebar-session-expired', () => {
   if (current) void selectPatient(current);
 });
+
+// ------------------------------------------------------------ demo controls (not part of the GP system)
+
+const demoControls = byId<HTMLElement>('demo-controls');
+const demoSourceList = byId<HTMLElement>('demo-source-list');
+const demoStatus = byId<HTMLElement>('demo-controls-status');
+
+function isSourceFaultState(value: unknown): value is SourceFaultState {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v['id'] === 'string' && typeof v['name'] === 'string' && isSourceMode(v['mode']);
+}
+
+async function demoRequest(path: string, init?: RequestInit): Promise<unknown> {
+  const res = await fetch(path, { ...init, headers: { Accept: 'application/json', ...init?.headers } });
+  const body: unknown = await res.json().catch(() => undefined);
+  if (!res.ok) {
+    const message =
+      typeof body === 'object' && body !== null && 'error' in body && typeof body.error === 'string'
+        ? body.error
+        : `HTTP ${res.status}`;
+    throw new Error(message);
+  }
+  return body;
+}
+
+let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** One refresh after a burst of changes (arrow keys on a select change it at every press). */
+function refreshSidebarSoon(): void {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(() => sidebar.refresh(), 300);
+}
+
+function sourceControl(source: SourceFaultState): HTMLElement {
+  const row = document.createElement('div');
+  row.className = 'demo-source';
+  const id = `demo-source-${source.id}`;
+  const label = document.createElement('label');
+  label.htmlFor = id;
+  label.textContent = source.name;
+  const select = document.createElement('select');
+  select.id = id;
+  select.dataset['sourceId'] = source.id;
+  select.setAttribute('aria-describedby', 'demo-controls-hint');
+  for (const mode of SOURCE_MODES) {
+    const option = document.createElement('option');
+    option.value = mode;
+    option.textContent = sourceModeLabel(mode);
+    select.append(option);
+  }
+  select.value = source.mode;
+  row.dataset['mode'] = source.mode;
+
+  // Changes to one source are sent in order, so the last one chosen is the one that holds.
+  let queue: Promise<void> = Promise.resolve();
+  let confirmed: SourceMode = source.mode;
+  select.addEventListener('change', () => {
+    const mode = select.value;
+    if (!isSourceMode(mode)) return;
+    queue = queue.then(async () => {
+      try {
+        const body = await demoRequest(`${DEMO_CONTROLS_PATH}/${encodeURIComponent(source.id)}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ mode }),
+        });
+        confirmed = isSourceFaultState(body) ? body.mode : mode;
+        row.dataset['mode'] = confirmed;
+        demoStatus.dataset['kind'] = 'info';
+        demoStatus.textContent = current
+          ? `${source.name} is now: ${sourceModeLabel(confirmed)}. The sidebar was asked to refresh.`
+          : `${source.name} is now: ${sourceModeLabel(confirmed)}. Choose a patient to see the effect.`;
+        refreshSidebarSoon();
+      } catch (err) {
+        if (select.value === mode) select.value = confirmed;
+        demoStatus.dataset['kind'] = 'error';
+        demoStatus.textContent = `Could not change ${source.name} (${err instanceof Error ? err.message : String(err)}).`;
+      }
+    });
+  });
+
+  row.append(label, select);
+  return row;
+}
+
+/** The controls exist only under `npm run demo`, whose dev server serves the endpoint; otherwise they stay hidden. */
+async function setUpDemoControls(): Promise<void> {
+  let sources: unknown;
+  try {
+    sources = await demoRequest(DEMO_CONTROLS_PATH);
+  } catch {
+    return;
+  }
+  if (!Array.isArray(sources) || !sources.every(isSourceFaultState) || sources.length === 0) return;
+  demoSourceList.replaceChildren(...sources.map(sourceControl));
+  demoControls.hidden = false;
+}
+
+void setUpDemoControls();

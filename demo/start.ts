@@ -18,7 +18,9 @@ import { setupServer } from 'msw/node';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createServer, type ViteDevServer } from 'vite';
-import { demoUpstreamHandlers } from './mocks/fhir-handlers.ts';
+import { demoControlsPlugin } from './demo-controls.ts';
+import { demoSources, demoUpstreamHandlers } from './mocks/fhir-handlers.ts';
+import { SourceFaults } from './mocks/source-faults.ts';
 
 export interface DemoOptions {
   readonly bffPort?: number;
@@ -32,6 +34,8 @@ export interface RunningDemo {
   readonly pageUrl: string;
   readonly bffUrl: string;
   readonly auditPath: string;
+  /** Each mocked hospital's fault mode (normal, slow, flaky, down, hang), as the page's demo controls set it. */
+  readonly sourceFaults: SourceFaults;
   close(): Promise<void>;
 }
 
@@ -55,10 +59,12 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     publicUrl: bffUrl,
     port: bffPort,
     allowedOrigins: [pageUrl],
-    audit: { url: options.auditUrl ?? fileConfig.audit.url },
+    audit: { ...fileConfig.audit, url: options.auditUrl ?? fileConfig.audit.url },
   };
 
-  const upstreams = setupServer(...demoUpstreamHandlers());
+  // Every source starts `normal`; the page's demo controls switch them (GET/POST /__demo/sources).
+  const sourceFaults = new SourceFaults(demoSources);
+  const upstreams = setupServer(...demoUpstreamHandlers({}, { faults: sourceFaults }));
   // Only the configured hospital URLs are mocked; everything else (the page, the BFF itself) is real.
   upstreams.listen({ onUnhandledFrame: 'bypass' });
 
@@ -96,6 +102,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   const page: ViteDevServer = await createServer({
     configFile: fileURLToPath(new URL('./vite.config.ts', import.meta.url)),
     server: { port: pagePort, strictPort: true, host: '127.0.0.1' },
+    plugins: [demoControlsPlugin(sourceFaults)],
     logLevel: options.quiet ? 'silent' : 'info',
   });
   await page.listen();
@@ -104,8 +111,10 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     pageUrl,
     bffUrl,
     auditPath,
+    sourceFaults,
     async close() {
       await page.close();
+      sourceFaults.reset(); // every source normal, hung or slow calls let go: the BFF's requests can finish
       await new Promise<void>((resolve) => bff.close(() => resolve()));
       upstreams.close();
       await audit.close();

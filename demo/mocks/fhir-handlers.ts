@@ -9,6 +9,7 @@ import { HttpResponse, delay, http, type HttpHandler } from 'msw';
 import { HOSPITAL_A, hospitalAResources } from './data/hospital-a.ts';
 import { HOSPITAL_B, hospitalBResources } from './data/hospital-b.ts';
 import { DEFAULT_PAGE_SIZE, FhirError, FhirStore, operationOutcome } from './fhir-store.ts';
+import type { SourceFaults } from './source-faults.ts';
 
 export { FhirStore, FhirError, operationOutcome } from './fhir-store.ts';
 
@@ -205,9 +206,38 @@ export const demoSourceResources: Readonly<Record<DemoSourceId, readonly Resourc
   'hospital-b': hospitalBResources,
 };
 
-/** msw handlers for both synthetic hospitals; options per source (e.g. `{ 'hospital-b': { failing: () => true } }`). */
-export function demoUpstreamHandlers(options: Partial<Record<DemoSourceId, FhirSourceOptions>> = {}): HttpHandler[] {
-  return demoSources.flatMap((source) =>
-    fhirSourceHandlers(source.fhirBaseUrl, demoSourceResources[source.id], options[source.id]),
-  );
+export interface DemoUpstreamOptions {
+  /**
+   * The demo's switchable fault modes (normal, slow, flaky, down, hang), consulted on every
+   * request to a source before its mock answers. Without it, every source is `normal`.
+   */
+  readonly faults?: SourceFaults;
+}
+
+/**
+ * An msw handler that puts a source's fault mode in front of its other handlers: it answers
+ * 503 (OperationOutcome, code transient) when the mode says so, and otherwise returns nothing,
+ * so msw goes on to the source's own handlers.
+ */
+export function sourceFaultHandler(baseUrl: string, sourceId: string, faults: SourceFaults): HttpHandler {
+  const base = baseUrl.replace(/\/+$/, '');
+  return http.all(`${base}/*`, async ({ request }) => {
+    const outcome = await faults.apply(sourceId, request.signal);
+    if (outcome === 'answer') return undefined;
+    return fhirResponse(operationOutcome('transient', 'Service temporarily unavailable (demo fault)'), 503);
+  });
+}
+
+/**
+ * msw handlers for both synthetic hospitals; options per source (e.g. `{ 'hospital-b': { failing: () => true } }`),
+ * and optionally the demo's fault modes (`{ faults }`).
+ */
+export function demoUpstreamHandlers(
+  options: Partial<Record<DemoSourceId, FhirSourceOptions>> = {},
+  { faults }: DemoUpstreamOptions = {},
+): HttpHandler[] {
+  return demoSources.flatMap((source) => [
+    ...(faults ? [sourceFaultHandler(source.fhirBaseUrl, source.id, faults)] : []),
+    ...fhirSourceHandlers(source.fhirBaseUrl, demoSourceResources[source.id], options[source.id]),
+  ]);
 }

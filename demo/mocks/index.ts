@@ -5,10 +5,23 @@ export {
   demoSources,
   demoUpstreamHandlers,
   fhirSourceHandlers,
+  sourceFaultHandler,
   type DemoSource,
   type DemoSourceId,
+  type DemoUpstreamOptions,
   type FhirSourceOptions,
 } from './fhir-handlers.ts';
+export {
+  DEFAULT_SLOW_LATENCY_MS,
+  SOURCE_MODES,
+  SourceFaults,
+  isSourceMode,
+  sourceModeLabel,
+  type FaultOutcome,
+  type SourceFaultState,
+  type SourceFaultsOptions,
+  type SourceMode,
+} from './source-faults.ts';
 export { FhirError, FhirStore, operationOutcome } from './fhir-store.ts';
 export { gpPatients, type GpPatient } from './data/gp-patients.ts';
 export { HOSPITAL_A, hospitalAResources } from './data/hospital-a.ts';
