@@ -1,10 +1,13 @@
 import { expect } from 'chai';
 import { HttpResponse } from 'msw';
 import { BffClient, BffNetworkError, BffProblemError, BffResponseError } from './bff-client.ts';
-import { PATIENT_A, sessionFor, summaryFor } from './test-support/fixtures.ts';
+import { letterContentFor, minimalPdf, PATIENT_A, sessionFor, summaryFor } from './test-support/fixtures.ts';
 import {
   BFF_URL,
   deferred,
+  letterReply,
+  onLetter,
+  pdfReply,
   releaseGates,
   onSession,
   onSummary,
@@ -118,5 +121,68 @@ describe('BffClient', () => {
     expect(err).to.be.instanceOf(DOMException);
     expect((err as DOMException).name).to.equal('AbortError');
     release.resolve();
+  });
+
+  describe('letter', () => {
+    const html = PATIENT_A.letters[0]!;
+
+    it('asks for the URL-encoded id with the session token and returns the JSON letter', async () => {
+      const urls: string[] = [];
+      let auth = '';
+      worker.use(
+        onLetter((_id, token, request) => {
+          urls.push(request.url);
+          auth = token;
+          return letterReply({ ...letterContentFor(html, 'text/html', '<p>Hi</p>'), id: 'hospital-a:doc/1?x#y' });
+        }),
+      );
+      const answer = await new BffClient(BFF_URL).letter('token-1', 'hospital-a:doc/1?x#y', signal);
+      expect(urls).to.deep.equal([`${BFF_URL}/api/v1/letters/hospital-a%3Adoc%2F1%3Fx%23y`]);
+      expect(auth).to.equal('token-1');
+      expect(answer.kind === 'content' && answer.letter.content).to.equal('<p>Hi</p>');
+    });
+
+    it('returns PDF bytes as an application/pdf Blob, whatever parameters the header carries', async () => {
+      worker.use(
+        onLetter(() => {
+          const reply = pdfReply(minimalPdf());
+          reply.headers.set('content-type', 'application/pdf; qs=1');
+          return reply;
+        }),
+      );
+      const answer = await new BffClient(BFF_URL).letter('token-1', html.id, signal);
+      expect(answer.kind).to.equal('pdf');
+      if (answer.kind !== 'pdf') return;
+      expect(answer.pdf.type).to.equal('application/pdf');
+      expect(new Uint8Array(await answer.pdf.arrayBuffer())).to.deep.equal(minimalPdf());
+    });
+
+    it('refuses PDF-labelled bytes that are not a PDF', async () => {
+      worker.use(
+        onLetter(
+          () => new HttpResponse('<script>alert(1)</script>', { headers: { 'content-type': 'application/pdf' } }),
+        ),
+      );
+      expect(await caught(new BffClient(BFF_URL).letter('token-1', html.id, signal))).to.be.instanceOf(
+        BffResponseError,
+      );
+    });
+
+    it('refuses a letter whose id is not the one asked for, or whose content type is unknown', async () => {
+      const client = new BffClient(BFF_URL);
+      worker.use(onLetter(() => letterReply({ ...letterContentFor(html, 'text/plain', 'x'), id: 'other' })));
+      expect(await caught(client.letter('token-1', html.id, signal))).to.be.instanceOf(BffResponseError);
+      worker.use(
+        onLetter(() => HttpResponse.json({ ...letterContentFor(html, 'text/plain', 'x'), contentType: 'text/rtf' })),
+      );
+      expect(await caught(client.letter('token-1', html.id, signal))).to.be.instanceOf(BffResponseError);
+    });
+
+    it('turns a problem into a BffProblemError', async () => {
+      worker.use(onLetter(() => problemReply('letter-content-unavailable', 404)));
+      const err = await caught(new BffClient(BFF_URL).letter('token-1', html.id, signal));
+      expect((err as BffProblemError).code).to.equal('letter-content-unavailable');
+      expect((err as BffProblemError).status).to.equal(404);
+    });
   });
 });

@@ -1,5 +1,11 @@
 import { isProblemCode } from '@care-sidebar/shared';
-import type { ProblemCode, SessionRequest, SessionResponse, SummaryResponse } from '@care-sidebar/shared';
+import type {
+  LetterContent,
+  ProblemCode,
+  SessionRequest,
+  SessionResponse,
+  SummaryResponse,
+} from '@care-sidebar/shared';
 
 /** The BFF answered with an RFC 9457 problem (or an error status without one: `internal-error`). */
 export class BffProblemError extends Error {
@@ -28,8 +34,14 @@ export interface BffClientOptions {
   readonly fetch?: typeof fetch;
 }
 
+/** A letter as the BFF sends it: HTML or plain text to show in the reader, or PDF bytes to hand to the browser. */
+export type LetterAnswer =
+  { readonly kind: 'content'; readonly letter: LetterContent } | { readonly kind: 'pdf'; readonly pdf: Blob };
+
+const ACCEPT_JSON = 'application/json, application/problem+json';
+
 /**
- * The two calls of the BFF contract (DESIGN §3.2). No cookies and no HTTP cache: the session
+ * The calls of the BFF contract (DESIGN §3.2). No cookies and no HTTP cache: the session
  * token lives only in the caller's memory and clinical data is never stored by the browser.
  */
 export class BffClient {
@@ -45,7 +57,7 @@ export class BffClient {
     const body: SessionRequest = { launch };
     const json = await this.#request('/api/v1/session', signal, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, application/problem+json' },
+      headers: { 'content-type': 'application/json', accept: ACCEPT_JSON },
       body: JSON.stringify(body),
     });
     if (!isSessionResponse(json)) throw new BffResponseError('session response has an unexpected shape');
@@ -55,13 +67,35 @@ export class BffClient {
   async summary(token: string, signal: AbortSignal): Promise<SummaryResponse> {
     const json = await this.#request('/api/v1/summary', signal, {
       method: 'GET',
-      headers: { authorization: `Bearer ${token}`, accept: 'application/json, application/problem+json' },
+      headers: { authorization: `Bearer ${token}`, accept: ACCEPT_JSON },
     });
     if (!isSummaryResponse(json)) throw new BffResponseError('summary response has an unexpected shape');
     return json;
   }
 
+  /** `GET /api/v1/letters/{id}`: JSON for HTML and plain text, `application/pdf` bytes for a PDF. */
+  async letter(token: string, id: string, signal: AbortSignal): Promise<LetterAnswer> {
+    const response = await this.#send(`/api/v1/letters/${encodeURIComponent(id)}`, signal, {
+      method: 'GET',
+      headers: { authorization: `Bearer ${token}`, accept: `application/pdf, ${ACCEPT_JSON}` },
+    });
+    if (/^application\/pdf\s*(;|$)/i.test(response.headers.get('content-type') ?? '')) {
+      const bytes = await readBody(response.arrayBuffer(), signal);
+      // Typed by us, not by the response: the browser must only ever treat these bytes as a PDF.
+      if (!looksLikePdf(bytes)) throw new BffResponseError('letter body is not a PDF');
+      return { kind: 'pdf', pdf: new Blob([bytes], { type: 'application/pdf' }) };
+    }
+    const json: unknown = await readBody(response.json(), signal);
+    // The id check means a mixed-up answer can never show another letter under this one's title.
+    if (!isLetterContent(json) || json.id !== id) throw new BffResponseError('letter response has an unexpected shape');
+    return { kind: 'content', letter: json };
+  }
+
   async #request(path: string, signal: AbortSignal, init: RequestInit): Promise<unknown> {
+    return readBody<unknown>((await this.#send(path, signal, init)).json(), signal);
+  }
+
+  async #send(path: string, signal: AbortSignal, init: RequestInit): Promise<Response> {
     let response: Response;
     try {
       response = await this.#fetch(`${this.#baseUrl}${path}`, {
@@ -75,13 +109,23 @@ export class BffClient {
       throw new BffNetworkError('the BFF could not be reached', { cause: err });
     }
     if (!response.ok) throw await toProblemError(response);
-    try {
-      return await response.json();
-    } catch (err) {
-      if (signal.aborted) throw err;
-      throw new BffResponseError('response body is not JSON', { cause: err });
-    }
+    return response;
   }
+}
+
+async function readBody<T>(body: Promise<T>, signal: AbortSignal): Promise<T> {
+  try {
+    return await body;
+  } catch (err) {
+    if (signal.aborted) throw err;
+    throw new BffResponseError('response body could not be read', { cause: err });
+  }
+}
+
+// ISO 32000-1 §7.5.2: the file starts with "%PDF-"; readers tolerate up to 1024 bytes before it.
+function looksLikePdf(bytes: ArrayBuffer): boolean {
+  const head = String.fromCharCode(...new Uint8Array(bytes, 0, Math.min(bytes.byteLength, 1024)));
+  return head.includes('%PDF-');
 }
 
 async function toProblemError(response: Response): Promise<BffProblemError> {
@@ -110,6 +154,19 @@ function isSection(value: unknown): boolean {
 
 function isSessionResponse(value: unknown): value is SessionResponse {
   return isRecord(value) && typeof value['token'] === 'string' && hasNhsNumber(value['patient']);
+}
+
+function isLetterContent(value: unknown): value is LetterContent {
+  return (
+    isRecord(value) &&
+    typeof value['id'] === 'string' &&
+    typeof value['title'] === 'string' &&
+    isRecord(value['source']) &&
+    typeof value['source']['name'] === 'string' &&
+    (value['date'] === undefined || typeof value['date'] === 'string') &&
+    (value['contentType'] === 'text/html' || value['contentType'] === 'text/plain') &&
+    typeof value['content'] === 'string'
+  );
 }
 
 function isSummaryResponse(value: unknown): value is SummaryResponse {

@@ -1,13 +1,15 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import type { SummaryView } from '@care-sidebar/shared';
+import type { LetterItem, SummaryView } from '@care-sidebar/shared';
 import styles from './care-sidebar.styles.ts';
 import { SummaryController, type SummaryState } from './controllers/summary-controller.ts';
-import { errorMessage, SESSION_ENDED_MESSAGE } from './messages.ts';
+import { LetterController, type LetterState } from './controllers/letter-controller.ts';
+import { errorMessage, letterErrorMessage, SESSION_ENDED_MESSAGE } from './messages.ts';
 import { patientBanner } from './templates/patient-banner.ts';
 import { sectionFrame, type SectionCopy } from './templates/section-frame.ts';
 import { flagList } from './templates/flag-list.ts';
 import { resultList } from './templates/result-list.ts';
-import { letterList } from './templates/letter-list.ts';
+import { letterList, type LetterListInput } from './templates/letter-list.ts';
+import { letterReader, READER_HEADING_ID } from './templates/letter-reader.ts';
 
 const FLAGS: SectionCopy = { name: 'flags', heading: 'Risk flags', noun: 'risk flags' };
 const RESULTS: SectionCopy = { name: 'results', heading: 'Results', noun: 'results' };
@@ -22,12 +24,16 @@ const LETTERS: SectionCopy = { name: 'letters', heading: 'Letters', noun: 'lette
  * @fires care-sidebar-ready - the summary for the current launch is on screen
  * @fires care-sidebar-error - the record could not be shown; carries `code`
  * @fires care-sidebar-session-expired - the session ended and everything shown was cleared
+ * @fires care-sidebar-letter-opened - a letter was shown in the reader or opened as a PDF in a new
+ *   window; carries `letterId` only
  *
  * @csspart banner - the patient banner
  * @csspart section - each of risk flags, results, letters
  * @csspart flag - one risk flag
  * @csspart result - one result report (panel)
- * @csspart letter - one letter
+ * @csspart letter - one letter in the list; its title is the button that opens it
+ * @csspart letter-reader - the letter reader: title, source, date, "Back to summary" and the
+ *   letter (HTML in a sandboxed frame, plain text as text)
  *
  * @cssproperty --care-sidebar-font-family
  * @cssproperty --care-sidebar-text-color
@@ -56,6 +62,9 @@ export class CareSidebar extends LitElement {
   declare launch: string;
 
   readonly #summary = new SummaryController(this);
+  readonly #letters = new LetterController(this, (session, code) => this.#summary.sessionRejected(session, code));
+  /** Whether the reader was on screen at the last render, so focus moves to it only as it opens. */
+  #readerShown = false;
 
   constructor() {
     super();
@@ -71,15 +80,65 @@ export class CareSidebar extends LitElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     // In willUpdate, not updated: the cleared state must be drawn by this same render.
     if (changed.has('launch') || changed.has('bffUrl')) this.#summary.load(this.bffUrl, this.launch);
+    // A letter belongs to the session it was fetched with. A new launch, or a session that ended,
+    // closes it (aborting its request) in this same render: no letter outlives its patient.
+    const letter = this.#letters.state;
+    if (letter.phase !== 'closed' && letter.session !== this.#summary.session) this.#letters.close();
+  }
+
+  protected override updated(): void {
+    const reading = this.#reading() !== undefined;
+    if (reading && !this.#readerShown) this.renderRoot.querySelector<HTMLElement>(`#${READER_HEADING_ID}`)?.focus();
+    this.#readerShown = reading;
   }
 
   protected override render(): TemplateResult {
     const state = this.#summary.state;
     return html`
-      <p class="visually-hidden" role="status" aria-live="polite">${announcement(state)}</p>
+      <p class="visually-hidden" role="status" aria-live="polite">${announcement(state, this.#letter())}</p>
       ${this.#body(state)}
     `;
   }
+
+  /** The letter state, if it belongs to the current session (guarded again, not only by willUpdate). */
+  #letter(): Exclude<LetterState, { phase: 'closed' }> | undefined {
+    const letter = this.#letters.state;
+    return letter.phase !== 'closed' && letter.session === this.#summary.session ? letter : undefined;
+  }
+
+  /** The letter the reader shows, if any. */
+  #reading(): Extract<LetterState, { phase: 'open' | 'failed' }> | undefined {
+    const letter = this.#letter();
+    return letter?.phase === 'open' || letter?.phase === 'failed' ? letter : undefined;
+  }
+
+  readonly #openLetter = (item: LetterItem): void => {
+    const session = this.#summary.session;
+    if (session) this.#letters.open(session, item);
+  };
+
+  readonly #closeReader = (): void => {
+    const reading = this.#reading();
+    if (!reading) return;
+    this.#letters.close();
+    // The summary was only hidden, so the button that opened the letter is still there to return to.
+    void this.updateComplete.then(() => {
+      const button = [...this.renderRoot.querySelectorAll<HTMLElement>('[data-letter-id]')].find(
+        (b) => b.dataset['letterId'] === reading.item.id,
+      );
+      button?.focus();
+    });
+  };
+
+  readonly #letterList: LetterListInput = {
+    onOpen: this.#openLetter,
+    statusOf: (item) => {
+      const letter = this.#letter();
+      if (letter?.item.id !== item.id) return undefined;
+      if (letter.phase === 'loading') return 'Opening…';
+      return letter.phase === 'opened-elsewhere' ? 'Opened in a new window' : undefined;
+    },
+  };
 
   #body(state: SummaryState): TemplateResult | typeof nothing {
     const now = new Date();
@@ -90,7 +149,7 @@ export class CareSidebar extends LitElement {
         return html`
           ${patientBanner({ ...(state.nhsNumber ? { nhsNumber: state.nhsNumber } : {}), loading: true, now })}
           ${sectionFrame(FLAGS, undefined, flagList)} ${sectionFrame(RESULTS, undefined, resultList)}
-          ${sectionFrame(LETTERS, undefined, letterList)}
+          ${sectionFrame<LetterItem>(LETTERS, undefined, (items) => letterList(items, this.#letterList))}
         `;
       case 'failed':
         return html`<p class="notice error" data-kind="error">${errorMessage(state.code)}</p>`;
@@ -106,22 +165,49 @@ export class CareSidebar extends LitElement {
             </p>
           `;
         }
-        return html`${patientBanner({ nhsNumber, patient: summary.patient, loading: false, now })} ${sections(summary)}`;
+        // The reader takes the place of the sections under the same banner; the sections are only
+        // hidden, keeping the letter's button for focus to return to.
+        const reading = this.#reading();
+        return html`
+          ${patientBanner({ nhsNumber, patient: summary.patient, loading: false, now })}
+          ${reading ? this.#reader(reading) : nothing}
+          <div class="summary" ?hidden=${reading !== undefined}>${sections(summary, this.#letterList)}</div>
+        `;
       }
     }
+  }
+
+  #reader(reading: Extract<LetterState, { phase: 'open' | 'failed' }>): TemplateResult {
+    return reading.phase === 'open'
+      ? letterReader({ item: reading.item, letter: reading.letter, onBack: this.#closeReader })
+      : letterReader({ item: reading.item, error: letterErrorMessage(reading.code), onBack: this.#closeReader });
   }
 }
 
 // Risk flags first, then results, then letters (DESIGN §1).
-function sections(summary: SummaryView): TemplateResult {
+function sections(summary: SummaryView, letters: LetterListInput): TemplateResult {
   return html`
     ${sectionFrame(FLAGS, summary.flags, flagList)} ${sectionFrame(RESULTS, summary.results, resultList)}
-    ${sectionFrame(LETTERS, summary.letters, letterList)}
+    ${sectionFrame(LETTERS, summary.letters, (items) => letterList(items, letters))}
   `;
 }
 
 /** What the polite live region says, so screen-reader users hear loading finish or fail. */
-function announcement(state: SummaryState): string {
+function announcement(state: SummaryState, letter: LetterState | undefined): string {
+  if (state.phase === 'loaded' && letter) {
+    switch (letter.phase) {
+      case 'closed':
+        break;
+      case 'loading':
+        return 'Opening letter';
+      case 'open':
+        return 'Letter opened';
+      case 'failed':
+        return letterErrorMessage(letter.code);
+      case 'opened-elsewhere':
+        return 'Letter opened in a new window';
+    }
+  }
   switch (state.phase) {
     case 'idle':
       return '';

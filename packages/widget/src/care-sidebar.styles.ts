@@ -38,6 +38,10 @@ export default css`
     box-sizing: border-box;
   }
 
+  [hidden] {
+    display: none !important;
+  }
+
   p,
   h2,
   h3,
@@ -196,6 +200,76 @@ export default css`
     border-radius: 2px;
     font-size: 0.875rem;
     font-weight: 700;
+  }
+
+  .flag-reason,
+  .letter-status {
+    font-size: 0.875rem;
+  }
+
+  .letter-status {
+    color: var(--_secondary);
+  }
+
+  .letter-open,
+  .back {
+    padding: 0;
+    border: 0;
+    background: none;
+    color: inherit;
+    font: inherit;
+    text-align: start;
+    text-decoration: underline;
+    cursor: pointer;
+  }
+
+  .letter-open:hover,
+  .back:hover {
+    text-decoration-thickness: 3px;
+  }
+
+  /* NHS focus style: yellow with a dark underline, visible on any background; the transparent
+     outline keeps a ring in forced-colours mode. */
+  .letter-open:focus-visible,
+  .back:focus-visible {
+    outline: 3px solid transparent;
+    color: #212b32;
+    background: #ffeb3b;
+    box-shadow:
+      0 -2px #ffeb3b,
+      0 4px #212b32;
+    text-decoration: none;
+  }
+
+  .reader {
+    display: grid;
+    gap: 0.25rem;
+    padding: 0.75rem;
+  }
+
+  .reader .back {
+    justify-self: start;
+    margin-bottom: 0.5rem;
+  }
+
+  .reader .notice {
+    margin: 0.5rem 0 0;
+  }
+
+  .letter-frame {
+    display: block;
+    width: 100%;
+    height: min(70vh, 40rem);
+    margin-top: 0.5rem;
+    border: 1px solid var(--_border);
+    background: #ffffff;
+  }
+
+  .letter-text {
+    margin: 0.5rem 0 0;
+    font: inherit;
+    white-space: pre-wrap;
+    overflow-wrap: anywhere;
   }
 
   .skeleton {

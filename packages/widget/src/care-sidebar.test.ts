@@ -1,14 +1,17 @@
 import { expect } from 'chai';
 import { HttpResponse } from 'msw';
+import { sendKeys } from '@web/test-runner-commands';
 import { formatNhsNumber, isValidNhsNumber } from '@care-sidebar/shared';
-import type { FlagItem, SummaryView } from '@care-sidebar/shared';
+import type { FlagItem, LetterItem, SummaryView } from '@care-sidebar/shared';
 import type { CareSidebar } from './care-sidebar.component.ts';
-import { CareSidebarErrorEvent } from './events.ts';
+import { CareSidebarErrorEvent, CareSidebarLetterOpenedEvent } from './events.ts';
 import { formatAge } from './format.ts';
 import {
   AS_OF,
   HOSPITAL_A,
   HOSPITAL_B,
+  letterContentFor,
+  minimalPdf,
   optedOutFor,
   PATIENT_A,
   PATIENT_B,
@@ -16,9 +19,13 @@ import {
   sessionFor,
   summaryFor,
   type TestPatient,
+  unsignedLaunch,
 } from './test-support/fixtures.ts';
 import {
   deferred,
+  letterReply,
+  onLetter,
+  pdfReply,
   releaseGates,
   onSession,
   onSummary,
@@ -27,6 +34,7 @@ import {
   startMockBff,
   summaryReply,
   worker,
+  type Reply,
 } from './test-support/mock-bff.ts';
 import {
   bannerNhsNumber,
@@ -133,6 +141,14 @@ describe('<care-sidebar>', () => {
       expect(upstream).to.include('High risk').and.include('Anticoagulated: warfarin');
       expect(upstream).to.include('Medication · Hospital A · 02-Oct-2026');
       expect(computed).to.include('Acute kidney injury stage 2').and.include('Computed');
+    });
+
+    it("shows a flag's reason under its text, as text, only when there is one", async () => {
+      const { el } = await loaded(PATIENT_A.launch);
+      const [upstream, computed] = part(el, 'flag');
+      const reason = computed!.querySelector('.flag-text + .flag-reason');
+      expect(reason?.textContent).to.equal(PATIENT_A.flags[1]!.reason);
+      expect(upstream!.querySelector('.flag-reason') === null).to.equal(true);
     });
 
     it('marks abnormal results in words, not colour alone', async () => {
@@ -558,6 +574,364 @@ describe('<care-sidebar>', () => {
       const { el, events } = await loaded(PATIENT_A.launch);
       expect(textOf(shadow(el))).to.include('The hospital record service could not be reached');
       expect((events[0] as CareSidebarErrorEvent).code).to.equal('network-error');
+    });
+  });
+
+  describe('letters', () => {
+    const [HTML_LETTER, TEXT_LETTER, PDF_LETTER] = PATIENT_A.letters as [LetterItem, LetterItem, LetterItem];
+    const TEXT_BODY = 'Dear Dr Test,\n\n<b>Not bold</b> & <img src=x onerror="parent.pwned=1">\n    Indented line';
+    // Hostile on purpose: each line would set window.pwned or post a message if its script ran.
+    const HOSTILE_HTML = [
+      '<h1>Discharge summary</h1><p>Diagnosis: <em>heart failure</em></p>',
+      `<img src=x onerror="parent.pwned=1;parent.postMessage('pwned','*')">`,
+      `<script>parent.pwned=1;parent.postMessage('pwned','*')</script>`,
+      `<svg><script>parent.pwned=1;parent.postMessage('pwned','*')</script></svg>`,
+    ].join('');
+    const CSP_META = `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`;
+
+    const reader = (el: CareSidebar): Element | null => shadow(el).querySelector('[part~="letter-reader"]');
+    const readerHeading = (el: CareSidebar): HTMLElement | null => reader(el)?.querySelector<HTMLElement>('h2') ?? null;
+    const letterButton = (el: CareSidebar, letter: LetterItem): HTMLButtonElement => {
+      const button = [...shadow(el).querySelectorAll<HTMLButtonElement>('[part~="letter"] button')].find(
+        (b) => textOf(b) === letter.title,
+      );
+      if (!button) throw new Error(`no button for ${letter.title}`);
+      return button;
+    };
+    // Assertions compare strings and booleans, never DOM nodes or events: a failing chai
+    // comparison of a node makes the runner serialise the whole DOM graph and hang.
+    const readerOpen = (el: CareSidebar): boolean => reader(el) !== null;
+    /** "H2 Title" or "BUTTON Title": what has focus inside the sidebar. */
+    const focusedName = (el: CareSidebar): string => {
+      const active = shadow(el).activeElement;
+      return active ? `${active.tagName} ${textOf(active)}` : 'nothing';
+    };
+    const opened = (events: Event[]): CareSidebarLetterOpenedEvent[] =>
+      events.filter((e): e is CareSidebarLetterOpenedEvent => e.type === 'care-sidebar-letter-opened');
+
+    /** Serves A's three letters as HTML, plain text and PDF, or whatever `override` answers. */
+    function serveLetters(override?: (id: string) => Reply | undefined): void {
+      worker.use(
+        onLetter((id, token) => {
+          if (token !== tokenFor(PATIENT_A)) return problemReply('not-found', 404);
+          const custom = override?.(id);
+          if (custom) return custom;
+          if (id === HTML_LETTER.id) return letterReply(letterContentFor(HTML_LETTER, 'text/html', HOSTILE_HTML));
+          if (id === TEXT_LETTER.id) return letterReply(letterContentFor(TEXT_LETTER, 'text/plain', TEXT_BODY));
+          if (id === PDF_LETTER.id) return pdfReply(minimalPdf());
+          return problemReply('not-found', 404);
+        }),
+      );
+    }
+
+    async function openLetter(el: CareSidebar, letter: LetterItem): Promise<Element> {
+      letterButton(el, letter).click();
+      await waitFor(() => reader(el) !== null, `the reader for ${letter.title}`);
+      await el.updateComplete;
+      return reader(el)!;
+    }
+
+    const pwned = (): unknown => (window as unknown as { pwned?: unknown }).pwned;
+
+    beforeEach(() => {
+      servePatients();
+      serveLetters();
+      delete (window as unknown as { pwned?: unknown }).pwned;
+    });
+
+    it('shows an HTML letter only inside an empty-sandbox, CSP-locked frame, where no script runs', async () => {
+      const messages: unknown[] = [];
+      const onMessage = (e: MessageEvent): void => void messages.push(e.data);
+      window.addEventListener('message', onMessage);
+      try {
+        const { el } = await loaded(PATIENT_A.launch);
+        const frameLoaded = new Promise((resolve) => shadow(el).addEventListener('load', resolve, { capture: true }));
+        const view = await openLetter(el, HTML_LETTER);
+        const frame = view.querySelector('iframe');
+        expect(frame !== null, 'the letter frame').to.equal(true);
+        expect(frame!.hasAttribute('sandbox')).to.equal(true);
+        expect(frame!.getAttribute('sandbox')).to.equal('');
+        expect(frame!.sandbox.length).to.equal(0);
+        const srcdoc = frame!.getAttribute('srcdoc')!;
+        expect(srcdoc.startsWith(CSP_META)).to.equal(true);
+        expect(srcdoc).to.include('<p>Diagnosis: <em>heart failure</em></p>');
+        // The letter's markup never became DOM outside the frame.
+        expect(shadow(el).querySelectorAll('img, script, svg, em').length).to.equal(0);
+        await frameLoaded;
+        await new Promise((r) => setTimeout(r, 200)); // time for any error handler to have run
+        expect(pwned()).to.equal(undefined);
+        expect(messages).not.to.include('pwned');
+        expect(textOf(readerHeading(el)!)).to.equal(HTML_LETTER.title);
+        expect(textOf(view)).to.include('Back to summary').and.include('20-Nov-2026').and.include('Hospital A');
+      } finally {
+        window.removeEventListener('message', onMessage);
+      }
+    });
+
+    it('shows a plain-text letter as text: markup appears literally, line breaks are kept', async () => {
+      const { el } = await loaded(PATIENT_A.launch);
+      const view = await openLetter(el, TEXT_LETTER);
+      const body = view.querySelector('.letter-text');
+      expect(body?.textContent).to.equal(TEXT_BODY);
+      expect(getComputedStyle(body!).whiteSpace).to.equal('pre-wrap');
+      expect(view.querySelectorAll('b, img, iframe').length).to.equal(0);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(pwned()).to.equal(undefined);
+    });
+
+    it('hands a PDF to the browser in a new window (noopener), keeps the summary, and revokes its URL on patient switch', async () => {
+      const calls: Parameters<typeof window.open>[] = [];
+      const open = window.open;
+      window.open = (...args: Parameters<typeof window.open>) => {
+        calls.push(args);
+        return null;
+      };
+      try {
+        const { el, events } = await loaded(PATIENT_A.launch);
+        letterButton(el, PDF_LETTER).click();
+        await waitFor(() => calls.length > 0, 'window.open');
+        await el.updateComplete;
+        const [url, target, features] = calls[0]!;
+        expect(String(url)).to.match(/^blob:/);
+        expect([target, features]).to.deep.equal(['_blank', 'noopener']);
+        const pdf = await (await fetch(String(url))).blob();
+        expect(pdf.type).to.equal('application/pdf');
+        expect(new Uint8Array(await pdf.arrayBuffer())).to.deep.equal(minimalPdf());
+
+        expect(readerOpen(el)).to.equal(false);
+        expect(part(el, 'section').every((s) => s.checkVisibility())).to.equal(true);
+        expect(textOf(letterButton(el, PDF_LETTER).closest('li')!)).to.include('Opened in a new window');
+        expect(opened(events).map((e) => e.letterId)).to.deep.equal([PDF_LETTER.id]);
+
+        el.launch = PATIENT_B.launch;
+        await el.updateComplete;
+        let revoked = false;
+        await fetch(String(url)).catch(() => (revoked = true));
+        expect(revoked, 'the PDF URL is revoked once the patient changes').to.equal(true);
+      } finally {
+        window.open = open;
+      }
+    });
+
+    it('opens from the keyboard, focuses the reader heading, and returns focus to the letter on Escape and on Back', async () => {
+      const { el } = await loaded(PATIENT_A.launch);
+      letterButton(el, TEXT_LETTER).focus();
+      await sendKeys({ press: 'Enter' });
+      await waitFor(() => reader(el) !== null, 'the reader');
+      await el.updateComplete;
+      expect(focusedName(el)).to.equal(`H2 ${TEXT_LETTER.title}`);
+      expect(part(el, 'section').some((s) => s.checkVisibility())).to.equal(false);
+
+      await sendKeys({ press: 'Escape' });
+      await waitFor(() => focusedName(el) === `BUTTON ${TEXT_LETTER.title}`, 'focus back on the letter');
+      expect(readerOpen(el)).to.equal(false);
+      // Visible focus: the NHS yellow focus style, not the browser's faint default.
+      expect(letterButton(el, TEXT_LETTER).matches(':focus-visible')).to.equal(true);
+      expect(getComputedStyle(letterButton(el, TEXT_LETTER)).backgroundColor).to.equal('rgb(255, 235, 59)');
+
+      await sendKeys({ press: 'Space' });
+      await waitFor(() => reader(el) !== null, 'the reader again');
+      await el.updateComplete;
+      await sendKeys({ down: 'Shift' });
+      await sendKeys({ press: 'Tab' });
+      await sendKeys({ up: 'Shift' });
+      expect(focusedName(el)).to.equal('BUTTON ‹ Back to summary');
+      await sendKeys({ press: 'Enter' });
+      await waitFor(() => focusedName(el) === `BUTTON ${TEXT_LETTER.title}`, 'focus back on the letter after Back');
+      expect(readerOpen(el)).to.equal(false);
+    });
+
+    it('fires care-sidebar-letter-opened once the letter is on screen, carrying only its id', async () => {
+      const { el, events } = await loaded(PATIENT_A.launch);
+      let readerAtEvent = false;
+      const atDocument: Event[] = [];
+      const onDocument = (e: Event): void => void atDocument.push(e);
+      document.addEventListener(CareSidebarLetterOpenedEvent.eventName, onDocument);
+      el.addEventListener('care-sidebar-letter-opened', () => (readerAtEvent = readerOpen(el)));
+      try {
+        await openLetter(el, TEXT_LETTER);
+        await waitFor(() => opened(events).length > 0, 'the letter-opened event');
+        await new Promise((r) => setTimeout(r, 50));
+      } finally {
+        document.removeEventListener(CareSidebarLetterOpenedEvent.eventName, onDocument);
+      }
+      const [event, ...more] = opened(events);
+      expect(more.length).to.equal(0);
+      expect(event instanceof CareSidebarLetterOpenedEvent).to.equal(true);
+      expect(event!.letterId).to.equal(TEXT_LETTER.id);
+      expect(event!.bubbles && event!.composed).to.equal(true);
+      expect(Object.keys(event!).filter((k) => k !== 'isTrusted')).to.deep.equal(['letterId']);
+      expect(atDocument.length === 1 && atDocument[0] === event, 'heard once at the document').to.equal(true);
+      expect(readerAtEvent, 'the reader was on screen when the event fired').to.equal(true);
+    });
+
+    describe('HAZ-001: switching patient', () => {
+      it('closes an open reader in the same render that takes the new launch', async () => {
+        const { el } = await loaded(PATIENT_A.launch);
+        await openLetter(el, TEXT_LETTER);
+        el.launch = PATIENT_B.launch;
+        await el.updateComplete;
+        const check = (): void => {
+          expect(readerOpen(el)).to.equal(false);
+          expect(shadow(el).querySelector('iframe, .letter-text') === null).to.equal(true);
+          expect(wrongPatient(el, PATIENT_B, [TEXT_LETTER.title, 'Indented line'])).to.equal(undefined);
+        };
+        check();
+        await nextEvent(el, 'care-sidebar-ready'); // and it stays closed once B is on screen
+        check();
+      });
+
+      it('never shows a letter of the previous patient that answers late, even when it cannot be aborted', async () => {
+        fetchSpy = spyOnFetch({ ignoreAbort: true });
+        const gate = deferred();
+        serveLetters((id) =>
+          id === TEXT_LETTER.id
+            ? gate.promise.then(() => letterReply(letterContentFor(TEXT_LETTER, 'text/plain', TEXT_BODY)))
+            : undefined,
+        );
+        let current = PATIENT_A;
+        const { el, events } = await loaded(current.launch);
+        const watch = watchShadow(
+          el,
+          () =>
+            wrongPatient(el, current, current === PATIENT_B ? ['Indented line'] : []) ??
+            (current === PATIENT_B && reader(el) ? 'a reader is open for the new patient' : undefined),
+        );
+        letterButton(el, TEXT_LETTER).click();
+        await waitFor(() => fetchSpy!.calls.some((c) => c.url.includes('/letters/')), 'the letter request');
+        await el.updateComplete;
+        expect(textOf(letterButton(el, TEXT_LETTER).closest('li')!)).to.include('Opening…');
+
+        current = PATIENT_B;
+        el.launch = current.launch;
+        await nextEvent(el, 'care-sidebar-ready');
+        gate.resolve(); // A's letter arrives under B
+        await fetchSpy.settled();
+        await el.updateComplete;
+        watch.stop();
+        expect(readerOpen(el)).to.equal(false);
+        expect(textOf(shadow(el))).not.to.include('Indented line');
+        expect(opened(events).map((e) => e.letterId)).to.deep.equal([]);
+        expect(watch.checks).to.be.greaterThan(0);
+        expect(watch.failures).to.deep.equal([]);
+      });
+
+      it('aborts the letter request of the previous patient', async () => {
+        fetchSpy = spyOnFetch();
+        const gate = deferred();
+        const received = deferred();
+        serveLetters((id) => {
+          if (id !== TEXT_LETTER.id) return undefined;
+          received.resolve();
+          return gate.promise.then(() => problemReply('not-found', 404));
+        });
+        const { el } = await loaded(PATIENT_A.launch);
+        letterButton(el, TEXT_LETTER).click();
+        await received.promise; // in the mock's hands, so it is not left unanswered after the test
+        el.launch = PATIENT_B.launch;
+        await el.updateComplete;
+        const request = fetchSpy.calls.find((c) => c.url.includes('/letters/'));
+        expect(request?.init?.signal?.aborted).to.equal(true);
+        gate.resolve();
+      });
+    });
+
+    it('keeps the newest letter when an earlier one answers late (a run counter, not a patient check)', async () => {
+      fetchSpy = spyOnFetch({ ignoreAbort: true });
+      const gate = deferred();
+      serveLetters((id) =>
+        id === HTML_LETTER.id
+          ? gate.promise.then(() => letterReply(letterContentFor(HTML_LETTER, 'text/html', HOSTILE_HTML)))
+          : undefined,
+      );
+      const { el, events } = await loaded(PATIENT_A.launch);
+      letterButton(el, HTML_LETTER).click();
+      await waitFor(() => fetchSpy!.calls.some((c) => c.url.includes('/letters/')), 'the first letter request');
+      await openLetter(el, TEXT_LETTER);
+      gate.resolve();
+      await fetchSpy.settled();
+      await el.updateComplete;
+      expect(textOf(readerHeading(el)!)).to.equal(TEXT_LETTER.title);
+      expect(shadow(el).querySelector('iframe') === null).to.equal(true);
+      expect(opened(events).map((e) => e.letterId)).to.deep.equal([TEXT_LETTER.id]);
+    });
+
+    const letterProblems = [
+      { code: 'not-found', status: 404, message: 'This letter is no longer available' },
+      { code: 'letter-content-unavailable', status: 404, message: 'The hospital holds no copy of this letter' },
+      { code: 'source-unavailable', status: 503, message: 'The hospital system holding this letter cannot be reached' },
+      { code: 'audit-unavailable', status: 503, message: 'Letters cannot be opened right now' },
+    ] as const;
+
+    for (const { code, status, message } of letterProblems) {
+      it(`shows a readable message in the reader for ${status} ${code}, keeping the summary behind Back`, async () => {
+        serveLetters(() => problemReply(code, status));
+        const { el, events } = await loaded(PATIENT_A.launch);
+        const view = await openLetter(el, HTML_LETTER);
+        expect(textOf(readerHeading(el)!)).to.equal(HTML_LETTER.title);
+        expect(textOf(view)).to.include(message);
+        expect(textOf(shadow(el))).not.to.include(code);
+        expect(view.querySelector('iframe, .letter-text') === null).to.equal(true);
+        expect(bannerNhsNumber(el)).to.equal('999 000 0018');
+        expect(events.map((e) => e.type)).to.deep.equal(['care-sidebar-ready']);
+        expect(focusedName(el)).to.equal(`H2 ${HTML_LETTER.title}`);
+      });
+    }
+
+    it('ends the session, clearing everything, when the letter request is refused with 401', async () => {
+      serveLetters(() => problemReply('session-expired', 401));
+      const { el, events } = await loaded(PATIENT_A.launch);
+      letterButton(el, TEXT_LETTER).click();
+      await waitFor(() => events.length === 2, 'the second event');
+      await el.updateComplete;
+      expect(events.map((e) => e.type)).to.deep.equal(['care-sidebar-ready', 'care-sidebar-session-expired']);
+      expect(textOf(shadow(el))).to.include('Session ended — reopen from your clinical system');
+      expect(readerOpen(el)).to.equal(false);
+      expect(bannerNhsNumber(el)).to.equal(undefined);
+    });
+  });
+
+  describe('HAZ-001: launch cross-check', () => {
+    let crossChecks = 0;
+    function serveSessionFor(p: TestPatient): { summaries: number } {
+      // A token of its own, so a request left over from an earlier test is not counted.
+      const token = `token-cross-check-${++crossChecks}`;
+      const counts = { summaries: 0 };
+      worker.use(
+        onSession(() => sessionReply(sessionFor(p, token))),
+        onSummary((t) => {
+          if (t === token) counts.summaries++;
+          return summaryReply(summaryFor(p));
+        }),
+      );
+      return counts;
+    }
+
+    const launchFor = (nhsNumber: unknown): string =>
+      unsignedLaunch({ iss: 'https://gp.example', sub: 'user-0001', nhs_number: nhsNumber, jti: 'jti-1' });
+
+    it('refuses a session for another patient than the launch names, and never asks for its summary', async () => {
+      const counts = serveSessionFor(PATIENT_A);
+      const { el, events } = await loaded(launchFor(PATIENT_B.banner.nhsNumber));
+      expect(textOf(shadow(el))).to.include('The data returned did not match this patient and has not been shown');
+      expect(bannerNhsNumber(el)).to.equal(undefined);
+      expect(part(el, 'section').length).to.equal(0);
+      expect(events.map((e) => (e as CareSidebarErrorEvent).code)).to.deep.equal(['patient-mismatch']);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(counts.summaries).to.equal(0);
+    });
+
+    it('shows the record when the launch names the session patient', async () => {
+      serveSessionFor(PATIENT_A);
+      const { el, events } = await loaded(launchFor(PATIENT_A.banner.nhsNumber));
+      expect(events.map((e) => e.type)).to.deep.equal(['care-sidebar-ready']);
+      expect(bannerNhsNumber(el)).to.equal('999 000 0018');
+    });
+
+    it('skips the check for a launch whose payload it cannot read (the BFF verifies launches)', async () => {
+      serveSessionFor(PATIENT_A);
+      const { events } = await loaded(`${launchFor(PATIENT_B.banner.nhsNumber).split('.')[0]}.not-json.sig`);
+      expect(events.map((e) => e.type)).to.deep.equal(['care-sidebar-ready']);
     });
   });
 });

@@ -39,10 +39,24 @@ export class CareSidebarSessionExpiredEvent extends Event {
   }
 }
 
+/**
+ * A letter was opened: shown in the reader, or handed to the browser's PDF viewer. Carries the
+ * letter id (`LetterItem.id`, source and document ids) only, never its title or content.
+ */
+export class CareSidebarLetterOpenedEvent extends Event {
+  static readonly eventName = 'care-sidebar-letter-opened';
+  readonly letterId: string;
+  constructor(letterId: string) {
+    super(CareSidebarLetterOpenedEvent.eventName, { bubbles: true, composed: true });
+    this.letterId = letterId;
+  }
+}
+
 declare global {
   interface HTMLElementEventMap {
     'care-sidebar-ready': CareSidebarReadyEvent;
     'care-sidebar-error': CareSidebarErrorEvent;
     'care-sidebar-session-expired': CareSidebarSessionExpiredEvent;
+    'care-sidebar-letter-opened': CareSidebarLetterOpenedEvent;
   }
 }

@@ -50,3 +50,46 @@ export function errorMessage(code: CareSidebarErrorCode): string {
       return GENERIC;
   }
 }
+
+const LETTER_GENERIC =
+  'This letter could not be opened. Please try again; if this keeps happening, contact your IT support.';
+
+/**
+ * What a GP reads in the letter reader when a letter cannot be shown. The summary is still on
+ * screen and valid, so the advice is about this letter, not about reopening the sidebar.
+ */
+export function letterErrorMessage(code: CareSidebarErrorCode): string {
+  switch (code) {
+    case 'not-found':
+      return 'This letter is no longer available. The hospital may have replaced or withdrawn it.';
+    case 'letter-content-unavailable':
+      return 'The hospital holds no copy of this letter that can be shown here. Ask the hospital for a copy.';
+    case 'source-unavailable':
+      return 'The hospital system holding this letter cannot be reached right now. Please try again in a few minutes.';
+    case 'audit-unavailable':
+    case 'launch-verification-unavailable':
+      return 'Letters cannot be opened right now. Please try again in a few minutes.';
+    case 'insufficient-role':
+    case 'session-expired':
+    case 'session-invalid':
+    case 'unauthenticated':
+    case 'network-error':
+    case 'patient-mismatch':
+      return errorMessage(code);
+    case 'bad-request':
+    case 'payload-too-large':
+    case 'unsupported-media-type':
+    case 'method-not-allowed':
+    case 'launch-invalid':
+    case 'launch-expired':
+    case 'launch-replayed':
+    case 'launch-not-yet-valid':
+    case 'launch-lifetime-too-long':
+    case 'launch-untrusted-issuer':
+    case 'launch-invalid-patient':
+    case 'launch-incomplete':
+    case 'internal-error':
+    case 'invalid-response':
+      return LETTER_GENERIC;
+  }
+}

@@ -7,6 +7,7 @@ import {
   CareSidebarSessionExpiredEvent,
   type CareSidebarErrorCode,
 } from '../events.ts';
+import { launchNhsNumber } from '../launch-claims.ts';
 
 /**
  * What the sidebar shows. Patient data exists only in `loaded`, and only for the session's
@@ -19,7 +20,8 @@ export type SummaryState =
   | { readonly phase: 'failed'; readonly code: CareSidebarErrorCode }
   | { readonly phase: 'session-ended' };
 
-interface Session {
+/** A BFF session for one launch; compared by identity, so a new launch never matches an old one. */
+export interface Session {
   readonly client: BffClient;
   readonly token: string;
   readonly nhsNumber: string;
@@ -54,6 +56,11 @@ export class SummaryController implements ReactiveController {
 
   get state(): SummaryState {
     return this.#state;
+  }
+
+  /** The current launch's session, once the BFF has answered it. */
+  get session(): Session | undefined {
+    return this.#session;
   }
 
   // Loading is driven by load() from the host's willUpdate; a run in flight survives the element
@@ -100,6 +107,13 @@ export class SummaryController implements ReactiveController {
       if (run === this.#run) this.#fail(errorCode(err));
       return;
     }
+    // The BFF verified the launch; a session for another patient than the one it names would be
+    // a BFF or routing bug, so it is refused like a mismatching summary. Unreadable: skipped.
+    const launched = launchNhsNumber(launch);
+    if (launched !== undefined && launched !== session.nhsNumber) {
+      this.#fail('patient-mismatch');
+      return;
+    }
     this.#session = session;
     await this.#loadSummary(run, session, signal);
   }
@@ -127,6 +141,16 @@ export class SummaryController implements ReactiveController {
     if (run === this.#run) this.#host.dispatchEvent(new CareSidebarReadyEvent());
   }
 
+  /**
+   * The BFF refused `session` elsewhere (e.g. a letter request answered 401): end it as a 401 on
+   * the summary would. A refusal for a session that is no longer current changes nothing.
+   */
+  sessionRejected(session: Session, code: CareSidebarErrorCode): void {
+    if (session !== this.#session) return;
+    this.#nextRun();
+    this.#endSession(code);
+  }
+
   #endSession(code: CareSidebarErrorCode): void {
     this.#session = undefined;
     this.#set({ phase: 'session-ended' });
@@ -146,7 +170,8 @@ export class SummaryController implements ReactiveController {
   }
 }
 
-function errorCode(err: unknown): CareSidebarErrorCode {
+/** The code a BffClient failure is reported with. */
+export function errorCode(err: unknown): CareSidebarErrorCode {
   if (err instanceof BffProblemError) return err.code;
   if (err instanceof BffNetworkError) return 'network-error';
   if (err instanceof BffResponseError) return 'invalid-response';

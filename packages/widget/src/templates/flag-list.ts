@@ -1,4 +1,4 @@
-import { html, type TemplateResult } from 'lit';
+import { html, nothing, type TemplateResult } from 'lit';
 import type { FlagItem, FlagSeverity } from '@care-sidebar/shared';
 import { formatDate } from '../format.ts';
 import { metaLine } from './meta-line.ts';
@@ -22,7 +22,7 @@ function flagItem(flag: FlagItem): TemplateResult {
     <li part="flag" class="flag" data-severity=${flag.severity}>
       <p class="severity"><span class="icon" aria-hidden="true">${severity.icon}</span> ${severity.label}</p>
       <p class="flag-text">${flag.text}</p>
-      ${metaLine(meta)}
+      ${flag.reason ? html`<p class="flag-reason">${flag.reason}</p>` : nothing} ${metaLine(meta)}
     </li>
   `;
 }

@@ -1,6 +1,7 @@
 import { formatNhsNumber } from '@care-sidebar/shared';
 import type {
   FlagItem,
+  LetterContent,
   LetterItem,
   OptedOutView,
   PatientBanner,
@@ -61,6 +62,7 @@ export const PATIENT_A = patient({
       id: 'flag-a2',
       computed: true,
       text: 'Acute kidney injury stage 2',
+      reason: 'Creatinine 182 umol/L is 2.1 times the lowest result in the previous 7 days.',
       category: 'Clinical',
       severity: 'high',
       date: '2026-11-24T09:15:00Z',
@@ -137,6 +139,24 @@ export const PATIENT_A = patient({
       date: '2026-11-20',
       status: 'current',
       contentTypes: ['text/html'],
+    },
+    {
+      id: 'hospital-b:clinic-a2',
+      source: HOSPITAL_B,
+      title: 'Renal clinic letter',
+      type: 'Outpatient letter',
+      specialty: 'Nephrology',
+      date: '2026-11-12',
+      status: 'current',
+      contentTypes: ['text/plain'],
+    },
+    {
+      id: 'hospital-a:scan-a3',
+      source: HOSPITAL_A,
+      title: 'Echocardiogram report (scanned)',
+      date: '2026-11-05',
+      status: 'current',
+      contentTypes: ['application/pdf'],
     },
   ],
 });
@@ -229,4 +249,46 @@ export function sessionFor(p: TestPatient, token: string): SessionResponse {
     patient: { nhsNumber: p.banner.nhsNumber },
     user: { id: 'user-0001', name: 'Dr Test User', role: 'R8000', org: 'B86016' },
   };
+}
+
+/** The content the BFF would send for one of a patient's letters. */
+export function letterContentFor(
+  letter: LetterItem,
+  contentType: LetterContent['contentType'],
+  content: string,
+): LetterContent {
+  return {
+    id: letter.id,
+    title: letter.title,
+    source: letter.source,
+    ...(letter.date ? { date: letter.date } : {}),
+    contentType,
+    content,
+  };
+}
+
+/** A tiny but well-formed PDF (one empty page), as bytes. */
+export function minimalPdf(): Uint8Array<ArrayBuffer> {
+  const text = [
+    '%PDF-1.4',
+    '1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj',
+    '2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj',
+    '3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj',
+    'trailer<</Root 1 0 R>>',
+    '%%EOF',
+  ].join('\n');
+  return new TextEncoder().encode(text);
+}
+
+function base64url(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
+}
+
+/** A launch JWT's shape with these claims and a signature nobody can verify: the widget never does. */
+export function unsignedLaunch(claims: Record<string, unknown>): string {
+  return `${base64url(JSON.stringify({ alg: 'ES256', kid: 'test-key' }))}.${base64url(JSON.stringify(claims))}.c2lnbmF0dXJl`;
 }

@@ -1,7 +1,13 @@
 import { http, HttpResponse } from 'msw';
 import { setupWorker } from 'msw/browser';
 import { problemType, PROBLEM_CODES } from '@care-sidebar/shared';
-import type { ProblemCode, ProblemDetails, SessionResponse, SummaryResponse } from '@care-sidebar/shared';
+import type {
+  LetterContent,
+  ProblemCode,
+  ProblemDetails,
+  SessionResponse,
+  SummaryResponse,
+} from '@care-sidebar/shared';
 
 /** A BFF origin that does not exist: anything msw does not answer fails loudly. */
 export const BFF_URL = 'https://bff.care-sidebar.test';
@@ -33,6 +39,23 @@ export function onSummary(reply: (token: string) => Reply) {
     const token = request.headers.get('authorization')?.replace(/^Bearer /, '') ?? '';
     return reply(token);
   });
+}
+
+/** GET /api/v1/letters/{id}, answered per letter id (as msw decodes it) and bearer token. */
+export function onLetter(reply: (id: string, token: string, request: Request) => Reply) {
+  return http.get(`${BFF_URL}/api/v1/letters/:id`, ({ params, request }) => {
+    const token = request.headers.get('authorization')?.replace(/^Bearer /, '') ?? '';
+    return reply(String(params['id']), token, request);
+  });
+}
+
+export function letterReply(body: LetterContent): Response {
+  return HttpResponse.json(body);
+}
+
+/** A PDF as the BFF sends it: bytes with `application/pdf`, never JSON. */
+export function pdfReply(bytes: Uint8Array<ArrayBuffer>): Response {
+  return HttpResponse.arrayBuffer(bytes.slice().buffer, { headers: { 'content-type': 'application/pdf' } });
 }
 
 export function sessionReply(body: SessionResponse): Response {

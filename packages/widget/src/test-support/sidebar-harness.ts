@@ -10,7 +10,12 @@ export interface Mounted {
 
 const mounted: CareSidebar[] = [];
 
-const EVENT_NAMES = ['care-sidebar-ready', 'care-sidebar-error', 'care-sidebar-session-expired'] as const;
+const EVENT_NAMES = [
+  'care-sidebar-ready',
+  'care-sidebar-error',
+  'care-sidebar-session-expired',
+  'care-sidebar-letter-opened',
+] as const;
 
 /** Creates the element, listening for its events before it can fire any. */
 export async function mount(launch = ''): Promise<Mounted> {
@@ -25,8 +30,12 @@ export async function mount(launch = ''): Promise<Mounted> {
   return { el, events };
 }
 
+/** Removes every element, first clearing its launch so no request of a finished test runs on. */
 export function unmountAll(): void {
-  for (const el of mounted.splice(0)) el.remove();
+  for (const el of mounted.splice(0)) {
+    el.launch = '';
+    el.remove();
+  }
 }
 
 export function shadow(el: CareSidebar): ShadowRoot {
