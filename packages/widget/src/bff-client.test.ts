@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { HttpResponse } from 'msw';
+import { http, HttpResponse } from 'msw';
 import { BffClient, BffNetworkError, BffProblemError, BffResponseError } from './bff-client.ts';
 import { letterContentFor, minimalPdf, PATIENT_A, sessionFor, summaryFor } from './test-support/fixtures.ts';
 import {
@@ -58,6 +58,20 @@ describe('BffClient', () => {
     );
     const summary = await new BffClient(BFF_URL).summary('token-1', signal);
     expect(summary.kind).to.equal('summary');
+  });
+
+  it('asks the BFF to bypass its cache only for a fresh summary', async () => {
+    const urls: string[] = [];
+    worker.use(
+      http.get(`${BFF_URL}/api/v1/summary`, ({ request }) => {
+        urls.push(new URL(request.url).search);
+        return summaryReply(summaryFor(PATIENT_A));
+      }),
+    );
+    const client = new BffClient(BFF_URL);
+    await client.summary('token-1', signal);
+    await client.summary('token-1', signal, true);
+    expect(urls).to.deep.equal(['', '?refresh=true']);
   });
 
   it('sends no cookies and asks the browser not to cache', async () => {

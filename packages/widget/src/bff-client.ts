@@ -64,8 +64,9 @@ export class BffClient {
     return json;
   }
 
-  async summary(token: string, signal: AbortSignal): Promise<SummaryResponse> {
-    const json = await this.#request('/api/v1/summary', signal, {
+  /** `fresh` asks the BFF to bypass its cache (it allows that once per 30 s per session). */
+  async summary(token: string, signal: AbortSignal, fresh = false): Promise<SummaryResponse> {
+    const json = await this.#request(fresh ? '/api/v1/summary?refresh=true' : '/api/v1/summary', signal, {
       method: 'GET',
       headers: { authorization: `Bearer ${token}`, accept: ACCEPT_JSON },
     });

@@ -82,12 +82,12 @@ export class SummaryController implements ReactiveController {
     void this.#start(run, this.#createClient(bffUrl), launch, signal);
   }
 
-  /** Fetches the summary again with the current session; does nothing without one. */
+  /** Fetches the summary afresh from the hospitals with the current session; does nothing without one. */
   refresh(): void {
     const session = this.#session;
     if (!session) return;
     const { run, signal } = this.#nextRun();
-    void this.#loadSummary(run, session, signal);
+    void this.#loadSummary(run, session, signal, true);
   }
 
   #nextRun(): { run: number; signal: AbortSignal } {
@@ -118,11 +118,11 @@ export class SummaryController implements ReactiveController {
     await this.#loadSummary(run, session, signal);
   }
 
-  async #loadSummary(run: number, session: Session, signal: AbortSignal): Promise<void> {
+  async #loadSummary(run: number, session: Session, signal: AbortSignal, fresh = false): Promise<void> {
     this.#set({ phase: 'loading', nhsNumber: session.nhsNumber });
     let summary: SummaryResponse;
     try {
-      summary = await session.client.summary(session.token, signal);
+      summary = await session.client.summary(session.token, signal, fresh);
     } catch (err) {
       if (run !== this.#run) return;
       if (err instanceof BffProblemError && err.status === 401) this.#endSession(err.code);
