@@ -77,6 +77,21 @@ describe('HTTP surface', () => {
     });
   });
 
+  it('serves the built widget bundle to allowed host origins and the launch page', async () => {
+    const script = await t.request('/widget/care-sidebar.js', { headers: { Origin: ALLOWED } });
+    // Built by `npm run build:widget` before the suites that need it; either way never a 5xx.
+    expect([200, 404]).toContain(script.status);
+    if (script.status === 200) {
+      expect(script.headers.get('access-control-allow-origin')).toBe(ALLOWED);
+      expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    }
+    const other = await t.request('/widget/care-sidebar.js', { headers: { Origin: 'https://evil.test' } });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    const page = await t.request('/launch?launch=a.b.c');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain(`frame-ancestors ${ALLOWED}`);
+  });
+
   it('does not mount the demo launch endpoints outside demo mode', async () => {
     expect((await t.request('/demo/launch-token', { method: 'POST', body: '{}' })).status).toBe(404);
     expect((await t.request('/demo/jwks.json')).status).toBe(404);

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
@@ -11,7 +13,9 @@ import { issuerKeySets } from './launch/issuer-key-sets.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import { requestContext } from './middleware/request-context/index.ts';
 import { securityHeaders } from './middleware/security-headers/index.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { type DemoLauncher, demoRoutes } from './routes/demo.ts';
+import { embedRoutes } from './routes/embed.ts';
 import { healthRoutes } from './routes/health.ts';
 import { letterRoutes } from './routes/letters.ts';
 import { sessionRoutes } from './routes/session.ts';
@@ -27,6 +31,10 @@ export interface AppDeps {
   readonly log?: Logger;
   /** Demo mode only: mounts the demo launch-token endpoints and trusts their key. */
   readonly demo?: DemoLauncher;
+  /** The built widget bundle; by default packages/widget/dist/care-sidebar.js, read once. */
+  readonly widgetBundle?: () => Promise<Uint8Array | undefined>;
+  /** True once shutdown has begun: /readyz fails so the load balancer stops sending new work. */
+  readonly draining?: () => boolean;
 }
 
 export interface App {
@@ -37,6 +45,17 @@ export interface App {
 function methodNotAllowed(allow: string) {
   return (c: { get: (k: 'requestId') => string }) =>
     problemResponse('method-not-allowed', 405, c.get('requestId'), { Allow: allow });
+}
+
+const WIDGET_BUNDLE = fileURLToPath(new URL('../../widget/dist/care-sidebar.js', import.meta.url));
+
+/** Reads the built bundle once; until it exists (not built yet), asks again each time. */
+function builtWidgetBundle(): () => Promise<Uint8Array | undefined> {
+  let bundle: Uint8Array | undefined;
+  return async () => {
+    bundle ??= await readFile(WIDGET_BUNDLE).catch(() => undefined);
+    return bundle;
+  };
 }
 
 /** Builds the BFF from its validated config and collaborators; no module singletons. */
@@ -76,12 +95,17 @@ export function createApp(deps: AppDeps): App {
   );
   app.route(
     '/',
-    healthRoutes(audit, () => sources.breakerStates()),
+    healthRoutes(audit, () => sources.breakerStates(), deps.draining),
   );
+  app.use('/widget/*', cors({ origin: (origin) => (allowed.has(origin) ? origin : null), allowMethods: ['GET'] }));
+  app.route('/', embedRoutes({ config, widgetBundle: deps.widgetBundle ?? builtWidgetBundle() }));
   app.route('/api/v1', sessionRoutes({ config, clock, audit, keySets }));
   app.route('/api/v1', summaryRoutes({ config, clock, audit, sources, cache }));
   app.route('/api/v1', letterRoutes({ config, clock, audit, sources }));
+  app.route('/api/v1', auditRoutes({ config, clock, audit, keySets }));
   app.all('/api/v1/session', methodNotAllowed('POST'));
+  app.all('/api/v1/audit', methodNotAllowed('GET'));
+  app.all('/api/v1/audit/report', methodNotAllowed('GET'));
   app.all('/api/v1/summary', methodNotAllowed('GET'));
   if (deps.demo) {
     app.use(

@@ -1,6 +1,9 @@
 import { serve } from '@hono/node-server';
+import type { Server } from 'node:http';
 import { createApp } from './app.ts';
-import { SqliteAuditStore } from './audit/sqlite-audit-store.ts';
+import type { AuditLog } from './audit/audit-store.ts';
+import { openAuditStore } from './audit/open-audit-store.ts';
+import { AuditSchemaError } from './audit/sqlite-audit-store.ts';
 import { ConfigError, loadConfig } from './config/load.ts';
 import { jsonLogger } from './logger.ts';
 
@@ -24,24 +27,65 @@ if (!Number.isInteger(port) || port < 1 || port > 65_535) {
   process.exit(78);
 }
 
-let audit: SqliteAuditStore;
+/** Time allowed for draining after SIGTERM (Kubernetes gives 30 s by default). */
+const DRAIN_LIMIT_MS = 25_000;
+
+let audit: AuditLog;
 try {
-  audit = SqliteAuditStore.fromUrl(config.audit.url);
+  audit = await openAuditStore(config.audit, {
+    ...(config.auditPassword !== undefined ? { password: config.auditPassword } : {}),
+  });
 } catch (err) {
-  process.stderr.write(`care-sidebar: cannot start. audit.url: ${(err as Error).message}\n`);
-  process.exit(78);
+  // The message says which setting or what schema; never the URL's credentials (there are none in it).
+  const reason =
+    err instanceof AuditSchemaError ? err.message : `cannot open the audit store (${(err as Error).message})`;
+  process.stderr.write(`care-sidebar: cannot start. audit.url: ${reason}\n`);
+  process.exit(err instanceof AuditSchemaError ? 78 : 69); // EX_CONFIG, EX_UNAVAILABLE
 }
-const { app } = createApp({ config, clock: () => new Date(), audit, fetch: globalThis.fetch, log });
+
+let draining = false;
+const { app } = createApp({
+  config,
+  clock: () => new Date(),
+  audit,
+  fetch: globalThis.fetch,
+  log,
+  draining: () => draining,
+});
 const server = serve({ fetch: app.fetch, port, hostname: config.host }, (info) => {
   log({ level: 'info', msg: 'listening', port: info.port, host: config.host });
-});
+}) as Server;
 
+/**
+ * SIGTERM: /readyz fails at once, no new connections are accepted, requests in flight finish
+ * (their audit records are committed before their answers), then the audit queue is flushed and
+ * the store closed; exit 0. Anything still running after 25 s is cut off with exit 1.
+ */
 function shutdown(signal: string): void {
+  if (draining) return;
+  draining = true;
   log({ level: 'info', msg: 'shutting down', signal });
+  const started = Date.now();
+  // Keep-alive connections that sit idle between requests would hold the server open.
+  const idle = setInterval(() => server.closeIdleConnections(), 100);
+  idle.unref();
   server.close(() => {
-    void audit.close().then(() => process.exit(0));
+    clearInterval(idle);
+    audit.close().then(
+      () => {
+        log({ level: 'info', msg: 'stopped', drainMs: Date.now() - started });
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log({ level: 'error', msg: 'audit store did not close cleanly', error: (err as Error).name });
+        process.exit(1);
+      },
+    );
   });
-  setTimeout(() => process.exit(1), 25_000).unref();
+  setTimeout(() => {
+    log({ level: 'error', msg: 'drain limit reached', drainMs: Date.now() - started });
+    process.exit(1);
+  }, DRAIN_LIMIT_MS).unref();
 }
 process.on('SIGTERM', () => shutdown('SIGTERM'));
 process.on('SIGINT', () => shutdown('SIGINT'));

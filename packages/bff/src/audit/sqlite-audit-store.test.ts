@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
 import type { AuditEntry } from './audit-store.ts';
-import { AuditSchemaError, SqliteAuditStore } from './sqlite-audit-store.ts';
+import { verifyChain } from './chain.ts';
+import { AuditSchemaError, SQLITE_SCHEMA_VERSION, SqliteAuditStore } from './sqlite-audit-store.ts';
 
 const entry = (over: Partial<AuditEntry> = {}): AuditEntry => ({
   at: new Date('2026-11-25T10:00:00Z'),
@@ -19,8 +20,34 @@ const entry = (over: Partial<AuditEntry> = {}): AuditEntry => ({
   ...over,
 });
 
+/** The schema as release 1 created it (migration 1), to test upgrades of real old files. */
+const V1_SCHEMA = `CREATE TABLE audit_event (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, request_id TEXT NOT NULL, action TEXT NOT NULL,
+     outcome TEXT NOT NULL, reason TEXT, user_id TEXT, user_name TEXT, user_role TEXT, user_org TEXT,
+     user_verified INTEGER NOT NULL, issuer TEXT, nhs_number TEXT, sections TEXT, sources TEXT,
+     client_address TEXT, user_agent TEXT);
+   CREATE INDEX audit_event_nhs_number ON audit_event (nhs_number, at);
+   CREATE TABLE launch_jti (issuer TEXT NOT NULL, jti TEXT NOT NULL, expires_at INTEGER NOT NULL,
+     PRIMARY KEY (issuer, jti)) WITHOUT ROWID;
+   CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+   CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;`;
+
+function insertLegacy(db: DatabaseSync, requestId: string, withLetter: boolean): void {
+  db.prepare(
+    `INSERT INTO audit_event (at, request_id, action, outcome, user_id, user_name, user_role, user_org, user_verified,
+       nhs_number, sections, sources${withLetter ? ', letter_id' : ''})
+     VALUES ('2026-11-25T10:00:00.000Z', ?, 'summary-view', 'shown', 'u1', 'Dr Ada Testwell', 'R8000', 'Y12345', 1,
+       '9990000018', '{"flags":1}', '[{"id":"hospital-a","status":"ok"}]'${withLetter ? ', NULL' : ''})`,
+  ).run(requestId);
+}
+
 function tempDb(): string {
   return join(mkdtempSync(join(tmpdir(), 'care-sidebar-audit-')), 'nested', 'audit.db');
+}
+
+/** A database file in an existing directory, for tests that write it before the store opens it. */
+function legacyDb(): string {
+  return join(mkdtempSync(join(tmpdir(), 'care-sidebar-audit-')), 'audit.db');
 }
 
 describe('SqliteAuditStore', () => {
@@ -45,7 +72,7 @@ describe('SqliteAuditStore', () => {
       reason: 'launch-expired',
       userVerified: false,
     });
-    expect(earlier).toEqual({ ...entry({ requestId: 'r1' }), seq: a.seq });
+    expect(earlier).toEqual({ ...entry({ requestId: 'r1' }), seq: a.seq, hash: a.hash, prevHash: a.prevHash });
   });
 
   it('keeps records across reopening the file (committed, not buffered)', async () => {
@@ -58,10 +85,10 @@ describe('SqliteAuditStore', () => {
     await reopened.close();
   });
 
-  it('HAZ-002: is append-only: updates and deletes are refused by the database', () => {
+  it('HAZ-002: is append-only: updates and deletes are refused by the database', async () => {
     const path = tempDb();
     const store = SqliteAuditStore.open(path);
-    void store.append(entry());
+    await store.append(entry());
     const db = new DatabaseSync(path);
     expect(() => db.exec("UPDATE audit_event SET nhs_number = '9990000026'")).toThrow(/append-only/);
     expect(() => db.exec('DELETE FROM audit_event')).toThrow(/append-only/);
@@ -91,21 +118,42 @@ describe('SqliteAuditStore', () => {
     await reopened.close();
   });
 
-  it('migrates a version-1 database forward, keeping its records', async () => {
-    const path = tempDb();
-    const v2 = SqliteAuditStore.open(path);
-    await v2.append(entry({ requestId: 'before-upgrade' }));
-    await v2.close();
-    // Turn it back into a version-1 database: no letter_id column.
+  it('migrates a version-1 database forward, keeping its records and chaining them', async () => {
+    const path = legacyDb();
     const db = new DatabaseSync(path);
-    db.exec('ALTER TABLE audit_event DROP COLUMN letter_id; PRAGMA user_version = 1;');
+    db.exec(`${V1_SCHEMA} PRAGMA user_version = 1;`);
+    insertLegacy(db, 'before-upgrade', false);
     db.close();
     const upgraded = SqliteAuditStore.open(path);
     await upgraded.append(entry({ requestId: 'after-upgrade', action: 'letter-open', letterId: 'hospital-a:doc-1' }));
     const [after, before] = await upgraded.recent(2);
     expect(before?.requestId).toBe('before-upgrade');
-    expect(after).toMatchObject({ requestId: 'after-upgrade', letterId: 'hospital-a:doc-1' });
+    expect(after).toMatchObject({ requestId: 'after-upgrade', letterId: 'hospital-a:doc-1', prevHash: before?.hash });
+    expect(await verifyChain(upgraded)).toEqual({ ok: true, records: 2, from: 1, to: 2 });
     await upgraded.close();
+  });
+
+  it('migrates an existing version-2 database: computes the hash chain over the records already there', async () => {
+    const path = legacyDb();
+    const db = new DatabaseSync(path);
+    db.exec(`${V1_SCHEMA} ALTER TABLE audit_event ADD COLUMN letter_id TEXT; PRAGMA user_version = 2;`);
+    for (const id of ['old-1', 'old-2', 'old-3']) insertLegacy(db, id, true);
+    db.close();
+    const store = SqliteAuditStore.open(path);
+    const check = new DatabaseSync(path, { readOnly: true });
+    expect((check.prepare('PRAGMA user_version').get() as { user_version: number }).user_version).toBe(
+      SQLITE_SCHEMA_VERSION,
+    );
+    check.close();
+    expect(await verifyChain(store)).toEqual({ ok: true, records: 3, from: 1, to: 3 });
+    const next = await store.append(entry({ requestId: 'new' }));
+    expect(next.seq).toBe(4);
+    expect(await verifyChain(store)).toMatchObject({ ok: true, records: 4 });
+    // Still append-only after the migration lifted the rule to write the hashes.
+    const raw = new DatabaseSync(path);
+    expect(() => raw.exec("UPDATE audit_event SET outcome = 'shown'")).toThrow(/append-only/);
+    raw.close();
+    await store.close();
   });
 
   it('refuses to start on a schema newer than it knows', () => {

@@ -32,12 +32,7 @@ function effectiveSensitivePolicy(settings: ConfigSettings['sensitiveCodes']): S
   };
 }
 
-/** Validates a parsed config object and resolves the secrets it names from `env`. */
-export function parseConfig(
-  raw: unknown,
-  env: Readonly<Record<string, string | undefined>>,
-  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
-): Config {
+function validate(raw: unknown): ConfigSettings {
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     throw new ConfigError(
@@ -49,7 +44,16 @@ export function parseConfig(
       }),
     );
   }
-  const settings = parsed.data;
+  return parsed.data;
+}
+
+/** Validates a parsed config object and resolves the secrets it names from `env`. */
+export function parseConfig(
+  raw: unknown,
+  env: Readonly<Record<string, string | undefined>>,
+  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): Config {
+  const settings = validate(raw);
   const secret = env[settings.session.secretEnv];
   if (secret === undefined || Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
     throw new ConfigError([
@@ -88,6 +92,14 @@ export function parseConfig(
       );
     }
   }
+  let auditPassword: string | undefined;
+  if (settings.audit.passwordEnv !== undefined) {
+    auditPassword = env[settings.audit.passwordEnv];
+    if (auditPassword === undefined || auditPassword === '')
+      faults.push(
+        `audit.passwordEnv names ${settings.audit.passwordEnv}, which must be set to the audit database password`,
+      );
+  }
   if (faults.length) throw new ConfigError(faults);
   return {
     ...settings,
@@ -95,11 +107,33 @@ export function parseConfig(
     sourceKeys,
     localOptOuts,
     sensitivePolicy: effectiveSensitivePolicy(settings.sensitiveCodes),
+    ...(auditPassword !== undefined ? { auditPassword } : {}),
   };
 }
 
 /** Reads and validates the JSON config file at `path`. */
 export function loadConfig(path: string, env: Readonly<Record<string, string | undefined>>): Config {
+  return parseConfig(readConfigFile(path), env);
+}
+
+/**
+ * For the audit CLI: the whole file is validated, but only the audit store's secret is resolved
+ * (an IG operator running `verify` needs no session secret or source keys).
+ */
+export function loadAuditConfig(
+  path: string,
+  env: Readonly<Record<string, string | undefined>>,
+): { readonly audit: ConfigSettings['audit']; readonly publicUrl: string; readonly auditPassword?: string } {
+  const settings = validate(readConfigFile(path));
+  const name = settings.audit.passwordEnv;
+  if (name === undefined) return { audit: settings.audit, publicUrl: settings.publicUrl };
+  const auditPassword = env[name];
+  if (auditPassword === undefined || auditPassword === '')
+    throw new ConfigError([`audit.passwordEnv names ${name}, which must be set to the audit database password`]);
+  return { audit: settings.audit, publicUrl: settings.publicUrl, auditPassword };
+}
+
+function readConfigFile(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -114,5 +148,5 @@ export function loadConfig(path: string, env: Readonly<Record<string, string | u
   } catch (err) {
     throw new ConfigError([`${path} is not valid JSON: ${(err as Error).message}`]);
   }
-  return parseConfig(raw, env);
+  return raw;
 }

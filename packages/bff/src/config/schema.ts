@@ -90,12 +90,42 @@ export const configSchema = z
       .default({ ttlSeconds: 60, maxBytes: 64 * 1024 * 1024 }),
     audit: z
       .strictObject({
+        /** `sqlite:<path>` (embedded, one instance) or `postgres://user@host:port/db[?schema=name]` (scale-out). */
         url: z
           .string()
-          .regex(/^sqlite:.+$/, 'must be sqlite:<path> (PostgreSQL is not supported yet)')
+          .refine((url) => /^sqlite:.+$/.test(url) || /^postgres(ql)?:\/\/.+$/.test(url), {
+            message: 'must be sqlite:<path> or postgres://user@host:port/database',
+          })
+          .refine((url) => !/^postgres(ql)?:\/\/[^/@]*:[^/@]*@/.test(url), {
+            message:
+              'must not contain a password: name its environment variable in audit.passwordEnv, or set PGPASSWORD',
+          })
           .default('sqlite:./data/audit.db'),
+        /** The environment variable holding the PostgreSQL password (else pg reads PGPASSWORD, ~/.pgpass). */
+        passwordEnv: envName.optional(),
+        /** How long the first record of a group commit waits for others (ms). */
+        groupCommitMs: z.int().min(0).max(50).default(2),
+        /** Who may read the audit (GET /api/v1/audit): API keys by SHA-256 (hex), and launch-token roles. */
+        readers: z
+          .strictObject({
+            apiKeySha256: z
+              .array(z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 hash in lower-case hex'))
+              .default([]),
+            igRoles: z.array(z.string().min(1)).default([]),
+          })
+          .default({ apiKeySha256: [], igRoles: [] }),
+        /**
+         * How long records are kept. `days: null` (the default) keeps them for ever: nothing is deleted
+         * automatically, and `npm run audit -- purge` uses `days` only when run (with IG sign-off).
+         */
+        retention: z.strictObject({ days: z.int().min(1).nullable().default(null) }).default({ days: null }),
       })
-      .default({ url: 'sqlite:./data/audit.db' }),
+      .default({
+        url: 'sqlite:./data/audit.db',
+        groupCommitMs: 2,
+        readers: { apiKeySha256: [], igRoles: [] },
+        retention: { days: null },
+      }),
     session: z.strictObject({
       ttlSeconds: z.int().min(60).max(3_600).default(900),
       secretEnv: envName,
@@ -176,4 +206,6 @@ export interface Config extends ConfigSettings {
   readonly sensitivePolicy: SensitivePolicy;
   /** The local opt-out list, from `optOut.nhsNumbers` and `optOut.file`. */
   readonly localOptOuts: ReadonlySet<string>;
+  /** The PostgreSQL audit password, from the variable `audit.passwordEnv` names. */
+  readonly auditPassword?: string;
 }

@@ -9,10 +9,7 @@ import { embedRoutes, launchPagePolicy } from './embed.ts';
 
 const BUNDLE = new TextEncoder().encode('export const careSidebar = 1;\n');
 
-function app(
-  bundle: Uint8Array | null = BUNDLE,
-  allowedOrigins = ['https://gp.host.test', 'https://other.host.test'],
-) {
+function app(bundle: Uint8Array | null = BUNDLE, allowedOrigins = ['https://gp.host.test', 'https://other.host.test']) {
   const a = new Hono<AppEnv>();
   a.onError(problemHandler);
   a.notFound(notFoundHandler);

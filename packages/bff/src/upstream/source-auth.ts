@@ -1,4 +1,4 @@
-import { importPKCS8, SignJWT } from 'jose';
+import { type CryptoKey, importPKCS8, SignJWT } from 'jose';
 import type { SourceConfig } from '../config/schema.ts';
 import { UpstreamError } from './fhir-client.ts';
 
@@ -31,7 +31,16 @@ export function privateKeyJwtAuth(
   privateKeyPem: string,
   deps: { fetch: typeof fetch; clock: () => Date },
 ): SourceAuth {
-  const key = importPKCS8(privateKeyPem, auth.alg);
+  // Imported on first use and kept; a key that cannot be imported fails that source's calls
+  // (auth-unavailable) rather than surfacing as an unhandled rejection.
+  let key: Promise<CryptoKey> | undefined;
+  const signingKey = (): Promise<CryptoKey> => {
+    key ??= importPKCS8(privateKeyPem, auth.alg).catch((err: unknown) => {
+      key = undefined;
+      throw new UpstreamError('auth-unavailable', { cause: err });
+    });
+    return key;
+  };
   let cached: { token: string; expiresAt: number } | undefined;
   let inFlight: Promise<string> | undefined;
 
@@ -45,7 +54,7 @@ export function privateKeyJwtAuth(
       .setJti(crypto.randomUUID())
       .setIssuedAt(now)
       .setExpirationTime(now + ASSERTION_LIFETIME_S)
-      .sign(await key);
+      .sign(await signingKey());
     const body = new URLSearchParams({
       grant_type: 'client_credentials',
       client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',

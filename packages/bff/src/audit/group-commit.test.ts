@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { GroupCommitQueue } from './group-commit.ts';
+
+describe('GroupCommitQueue', () => {
+  it('commits concurrent items together and resolves each with its own result', async () => {
+    const batches: number[][] = [];
+    const q = new GroupCommitQueue<number, number>((items) => (batches.push([...items]), items.map((i) => i * 2)), {
+      windowMs: 5,
+      maxBatch: 100,
+      maxPending: 1_000,
+    });
+    expect(await Promise.all([1, 2, 3].map((i) => q.push(i)))).toEqual([2, 4, 6]);
+    expect(batches).toEqual([[1, 2, 3]]);
+  });
+
+  it('rejects every item of a failed batch (sync or async failure), and carries on with the next batch', async () => {
+    let fail = true;
+    const q = new GroupCommitQueue<number, number>(
+      (items) => {
+        if (fail) throw new Error('disk full');
+        return [...items];
+      },
+      { windowMs: 1, maxBatch: 100, maxPending: 1_000 },
+    );
+    const results = await Promise.allSettled([q.push(1), q.push(2)]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    fail = false;
+    expect(await q.push(3)).toBe(3);
+    const asyncFail = new GroupCommitQueue<number, number>(() => Promise.reject(new Error('gone')), {
+      windowMs: 1,
+      maxBatch: 100,
+      maxPending: 1_000,
+    });
+    await expect(Promise.all([asyncFail.push(1), asyncFail.push(2)])).rejects.toThrow('gone');
+  });
+
+  it('bounds the batch size and the queue (load shedding instead of unbounded memory)', async () => {
+    const sizes: number[] = [];
+    const q = new GroupCommitQueue<number, number>((items) => (sizes.push(items.length), [...items]), {
+      windowMs: 1,
+      maxBatch: 10,
+      maxPending: 25,
+    });
+    const pushes = Array.from({ length: 30 }, (_, i) => q.push(i));
+    const settled = await Promise.allSettled(pushes);
+    expect(settled.filter((s) => s.status === 'rejected')).toHaveLength(5);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(10);
+  });
+
+  it('commits what is queued on close, then refuses new items', async () => {
+    const q = new GroupCommitQueue<number, number>((items) => [...items], {
+      windowMs: 50,
+      maxBatch: 10,
+      maxPending: 100,
+    });
+    const p = q.push(1);
+    await q.close();
+    expect(await p).toBe(1);
+    await expect(q.push(2)).rejects.toThrow(/closed/);
+  });
+});

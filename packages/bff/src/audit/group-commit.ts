@@ -1,0 +1,105 @@
+import { AuditUnavailableError } from './audit-store.ts';
+
+export interface GroupCommitOptions {
+  /** How long the first item of a batch waits for company before the batch is committed. */
+  readonly windowMs: number;
+  /** Most items in one transaction. */
+  readonly maxBatch: number;
+  /** Most items waiting; beyond it appends are refused at once (load shedding), not buffered without bound. */
+  readonly maxPending: number;
+}
+
+interface Waiting<T, R> {
+  readonly item: T;
+  readonly resolve: (result: R) => void;
+  readonly reject: (err: Error) => void;
+}
+
+/**
+ * Group commit: many concurrent appends share one transaction and one fsync. The first item of a
+ * batch waits at most `windowMs`; one batch is committed at a time, and whatever arrived meanwhile
+ * goes in the next. Each append settles only when its own batch has committed, and a failed batch
+ * rejects every append in it — so "resolved" always means "durable".
+ */
+export class GroupCommitQueue<T, R> {
+  readonly #commit: (items: readonly T[]) => Promise<R[]> | R[];
+  readonly #options: GroupCommitOptions;
+  #pending: Waiting<T, R>[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> | undefined;
+  #closed = false;
+  /** Committed batches and records, for tests and the benchmark. */
+  readonly stats = { batches: 0, records: 0 };
+
+  constructor(commit: (items: readonly T[]) => Promise<R[]> | R[], options: GroupCommitOptions) {
+    this.#commit = commit;
+    this.#options = options;
+  }
+
+  get pending(): number {
+    return this.#pending.length;
+  }
+
+  push(item: T): Promise<R> {
+    if (this.#closed) return Promise.reject(new AuditUnavailableError('the audit store is closed'));
+    if (this.#pending.length >= this.#options.maxPending)
+      return Promise.reject(new AuditUnavailableError('the audit queue is full'));
+    return new Promise<R>((resolve, reject) => {
+      this.#pending.push({ item, resolve, reject });
+      if (this.#pending.length >= this.#options.maxBatch) this.#kick(0);
+      else this.#kick(this.#options.windowMs);
+    });
+  }
+
+  /** Commits everything queued so far; resolves when the queue is empty (failed batches included). */
+  async flush(): Promise<void> {
+    while (this.#pending.length > 0 || this.#flushing) {
+      if (this.#flushing) await this.#flushing;
+      else await this.#run();
+    }
+  }
+
+  /** Refuses new items and commits the queued ones. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.flush();
+  }
+
+  #kick(delayMs: number): void {
+    if (this.#flushing) return; // the running batch schedules the next one when it ends
+    if (this.#timer && delayMs > 0) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.#run();
+    }, delayMs);
+  }
+
+  #run(): Promise<void> {
+    if (this.#flushing) return this.#flushing;
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    const batch = this.#pending.splice(0, this.#options.maxBatch);
+    if (batch.length === 0) return Promise.resolve();
+    this.#flushing = (async () => {
+      // Yield first: a commit that throws synchronously must not run `finally` before #flushing is set.
+      await Promise.resolve();
+      try {
+        const results = await this.#commit(batch.map((w) => w.item));
+        this.stats.batches++;
+        this.stats.records += batch.length;
+        batch.forEach((w, i) => w.resolve(results[i] as R));
+      } catch (err) {
+        const error = err instanceof Error ? err : new Error(String(err));
+        for (const w of batch) w.reject(error);
+      } finally {
+        this.#flushing = undefined;
+        // Items that arrived during the commit have already waited: commit them straight away.
+        if (this.#pending.length > 0 && !this.#timer) this.#timer = setTimeout(() => void this.#run(), 0);
+      }
+    })();
+    return this.#flushing;
+  }
+}
