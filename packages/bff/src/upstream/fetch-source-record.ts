@@ -1,4 +1,5 @@
 import {
+  aboutPatient,
   NHS_NUMBER_SYSTEM,
   patientHasNhsNumber,
   referencedId,
@@ -12,7 +13,6 @@ import type {
   Flag,
   Observation,
   Patient,
-  Reference,
   RiskAssessment,
   Resource,
 } from '@medplum/fhirtypes';
@@ -27,21 +27,6 @@ const ID_BATCH = 50;
 
 function ofType<T extends Resource>(resources: readonly Resource[], type: T['resourceType']): T[] {
   return resources.filter((r): r is T => r.resourceType === type);
-}
-
-/**
- * Every entry must be about this patient: a source that returns another patient's entries for a
- * patient-scoped search is wrong, and those entries are dropped rather than shown (wrong-patient hazard).
- * The subject may be a reference to the matched Patient or a logical reference by NHS number.
- */
-function aboutPatient(patientId: string, nhsNumber: string) {
-  return (resource: { subject?: Reference }): boolean => {
-    const subject = resource.subject;
-    if (subject?.reference !== undefined) return referencedId(subject.reference, 'Patient') === patientId;
-    return (
-      subject?.identifier?.system === NHS_NUMBER_SYSTEM && subject.identifier.value?.replace(/\s/g, '') === nhsNumber
-    );
-  };
 }
 
 /**

@@ -15,6 +15,8 @@ const SNOMED = 'http://snomed.info/sct';
 const UCUM = 'http://unitsofmeasure.org';
 const NHS = '9990000018';
 const NOW = new Date('2025-06-01T10:00:00.000Z');
+// Builders' resources refer to the patient by NHS number, as a logical reference, at every source.
+const ABOUT = { identifier: { system: NHS_NUMBER_SYSTEM, value: NHS } };
 const GP: SourceRef = { id: 'gp', name: 'Riverside Surgery' };
 const ACUTE: SourceRef = { id: 'acute', name: 'Example NHS Foundation Trust' };
 const COMMUNITY: SourceRef = { id: 'community', name: 'Example Community Health Services' };
@@ -35,6 +37,7 @@ function observation(id: string, value: number): Observation {
     id,
     status: 'final',
     code: { coding: [{ system: SNOMED, code: '1000651000000109', display: 'Serum potassium level' }] },
+    subject: ABOUT,
     valueQuantity: { value, unit: 'mmol/L', system: UCUM, code: 'mmol/L' },
   };
 }
@@ -45,6 +48,7 @@ function report(id: string, effective: string, observationIds: string[]): Diagno
     id,
     status: 'final',
     code: { coding: [{ system: SNOMED, code: '252167001', display: 'Urea and electrolytes' }] },
+    subject: ABOUT,
     effectiveDateTime: effective,
     result: observationIds.map((o) => ({ reference: `Observation/${o}` })),
   };
@@ -56,6 +60,7 @@ function letter(id: string, date: string): DocumentReference {
     id,
     status: 'current',
     type: { coding: [{ system: SNOMED, code: '373942005', display: 'Discharge summary' }] },
+    subject: ABOUT,
     date,
     content: [{ attachment: { contentType: 'application/pdf' } }],
   };
@@ -68,7 +73,7 @@ function flag(id: string, start: string, categoryCode = 'clinical'): Flag {
     status: 'active',
     category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/flag-category', code: categoryCode }] }],
     code: { text: `Flag ${id}` },
-    subject: { reference: 'Patient/pat-1' },
+    subject: ABOUT,
     period: { start },
   };
 }
@@ -316,6 +321,7 @@ describe('buildSummary: AKI warning', () => {
     id,
     status: 'final',
     code: { coding: [{ system: SNOMED, code: '1000731000000107', display: 'Serum creatinine level' }] },
+    subject: ABOUT,
     effectiveDateTime: effective,
     valueQuantity: { value, unit: 'umol/L', system: UCUM, code: 'umol/L' },
   });

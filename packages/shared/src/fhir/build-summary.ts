@@ -18,6 +18,7 @@ import type {
   SourceRef,
   SummaryView,
 } from '../view-models.ts';
+import { aboutPatient } from './about-patient.ts';
 import { referencedId } from './codeable-concept.ts';
 import { compareReportsNewestFirst, mapDiagnosticReport, mapStandaloneObservation } from './map-diagnostic-report.ts';
 import { compareLettersNewestFirst, mapDocumentReference } from './map-document-reference.ts';
@@ -78,6 +79,18 @@ function sectionOf<T>(name: SectionName, answers: readonly SourceAnswer[], items
   return { status, ...(asOf ? { asOf } : {}), items: status === 'unavailable' ? [] : items, sources };
 }
 
+function onlyAbout(record: SourceRecord, nhsNumber: string): SourceRecord {
+  const about = aboutPatient(record.patient.id, nhsNumber);
+  return {
+    ...record,
+    reports: record.reports.filter(about),
+    observations: record.observations.filter(about),
+    documents: record.documents.filter(about),
+    flags: record.flags.filter(about),
+    riskAssessments: (record.riskAssessments ?? []).filter(about),
+  };
+}
+
 /**
  * Drops what a sensitive-data policy excludes. A report goes whole if it or any of its observations
  * is excluded, and the rest of its observations go with it, so nothing of a withheld panel shows.
@@ -125,7 +138,8 @@ export function buildSummary(
   for (const answer of answers) {
     if (answer.status !== 'ok') continue;
     const { source } = answer;
-    const record = withoutExcluded(answer.record, excludes);
+    // Defence in depth: the fetch already drops entries about anyone else; so does the mapping.
+    const record = withoutExcluded(onlyAbout(answer.record, nhsNumber), excludes);
     // Demographics from the first source (in configured order) that knows the patient.
     if (!banner.name && !banner.birthDate) banner = mapPatientBanner(nhsNumber, record.patient, source);
     const observationsById = new Map(record.observations.filter((o) => o.id).map((o) => [o.id as string, o]));

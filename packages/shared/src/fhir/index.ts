@@ -8,3 +8,4 @@ export * from './map-flag.ts';
 export * from './build-summary.ts';
 export * from './map-risk-assessment.ts';
 export * from './same-item.ts';
+export * from './about-patient.ts';

@@ -173,3 +173,48 @@ describe('compareReportsNewestFirst', () => {
     expect([a, b].sort(compareReportsNewestFirst).map((r) => r.id)).toEqual(['b', 'a']);
   });
 });
+
+describe('mapDiagnosticReport: laboratory reports only', () => {
+  const SOURCE = { id: 'hospital-a', name: 'Hospital A' };
+  const V2 = 'http://terminology.hl7.org/CodeSystem/v2-0074';
+  const obs = new Map([
+    [
+      'o1',
+      {
+        resourceType: 'Observation' as const,
+        id: 'o1',
+        status: 'final' as const,
+        code: { text: 'Sodium' },
+        valueQuantity: { value: 140, unit: 'mmol/L' },
+      },
+    ],
+  ]);
+  const report = (category?: { system: string; code: string }[]) => ({
+    resourceType: 'DiagnosticReport' as const,
+    id: 'r1',
+    status: 'final' as const,
+    code: { text: 'Report' },
+    result: [{ reference: 'Observation/o1' }],
+    ...(category ? { category: [{ coding: category }] } : {}),
+  });
+
+  it('keeps laboratory sections and reports without a category', () => {
+    for (const category of [
+      undefined,
+      [{ system: V2, code: 'LAB' }],
+      [{ system: V2, code: 'HM' }],
+      [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }],
+      [
+        { system: V2, code: 'RAD' },
+        { system: V2, code: 'LAB' },
+      ],
+    ]) {
+      expect(mapDiagnosticReport(report(category), obs, SOURCE), JSON.stringify(category)).toBeDefined();
+    }
+  });
+
+  it('leaves out imaging and other non-laboratory reports', () => {
+    for (const code of ['RAD', 'CT', 'EC', 'CTH'])
+      expect(mapDiagnosticReport(report([{ system: V2, code }]), obs, SOURCE), code).toBeUndefined();
+  });
+});

@@ -7,12 +7,47 @@ import { isShownResultStatus, mapObservation } from './map-observation.ts';
  * A report with its observations, looked up by id among what the source returned.
  * Returns undefined for withdrawn reports and reports with nothing to show. Never throws.
  */
+const V2_0074 = 'http://terminology.hl7.org/CodeSystem/v2-0074';
+// HL7 v2 table 0074 diagnostic service sections that are not laboratory work (imaging, cardiology,
+// physiology, therapies). Reports only in these sections are not lab results; anything else,
+// including a report with no category, is kept rather than silently hidden.
+const NOT_LABORATORY: ReadonlySet<string> = new Set([
+  'RAD',
+  'CT',
+  'CUS',
+  'EC',
+  'EN',
+  'NMR',
+  'NMS',
+  'OUS',
+  'RUS',
+  'VUS',
+  'XRC',
+  'CTH',
+  'CG',
+  'PF',
+  'PHY',
+  'PT',
+  'RT',
+  'OT',
+  'RX',
+  'ICU',
+  'GE',
+]);
+
+/** True unless every category the report carries is a non-laboratory service section. */
+export function isLaboratoryReport(report: DiagnosticReport): boolean {
+  const codings = (report.category ?? []).flatMap((c) => c.coding ?? []);
+  if (codings.length === 0) return true;
+  return !codings.every((c) => c.system === V2_0074 && c.code !== undefined && NOT_LABORATORY.has(c.code));
+}
+
 export function mapDiagnosticReport(
   report: DiagnosticReport,
   observationsById: ReadonlyMap<string, Observation>,
   source: SourceRef,
 ): ResultReport | undefined {
-  if (!report.id || !isShownResultStatus(report.status)) return undefined;
+  if (!report.id || !isShownResultStatus(report.status) || !isLaboratoryReport(report)) return undefined;
   const name = toCodedConcept(report.code);
   if (!name) return undefined;
   const observations: ResultObservation[] = [];
