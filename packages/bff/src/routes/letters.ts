@@ -62,7 +62,7 @@ export function letterRoutes(deps: LetterRouteDeps): Hono<AppEnv> {
     ttlSeconds: config.session.ttlSeconds,
   };
 
-  app.get('/letters/:id', sessionAuth(tokenOptions, clock), async (c) => {
+  app.get('/letters/:id', sessionAuth(tokenOptions, clock, { audit, action: 'letter-open' }), async (c) => {
     const session = c.get('session');
     const requestId = c.get('requestId');
     const letterId = c.req.param('id');

@@ -407,6 +407,28 @@ describe('GET /api/v1/summary', () => {
     expect(calls.filter((c) => c === 'Patient')).toHaveLength(2);
   });
 
+  it('HAZ-002: audits a refused attempt with an expired session, recording the claims as unverified', async () => {
+    const t = testApp(config());
+    const token = await sessionFor(t);
+    t.clock.now = new Date(t.clock.now.getTime() + 16 * 60_000);
+    expect((await summary(t, token)).status).toBe(401);
+    const [record] = await t.audit.recent(1);
+    expect(record).toMatchObject({
+      action: 'summary-view',
+      outcome: 'refused',
+      reason: 'session-expired',
+      userVerified: false,
+      nhsNumber: PATIENT_A.nhsNumber,
+    });
+    expect(record?.user?.name).toBe('Dr Ada Testwell');
+    await t.request('/api/v1/summary');
+    expect((await t.audit.recent(1))[0]).toMatchObject({
+      outcome: 'refused',
+      reason: 'unauthenticated',
+      userVerified: false,
+    });
+  });
+
   it('requires a session: 401 with a Bearer challenge', async () => {
     const t = testApp(config());
     const res = await t.request('/api/v1/summary');

@@ -50,7 +50,7 @@ export function summaryRoutes(deps: SummaryRouteDeps): Hono<AppEnv> {
   // Last cache bypass per session; bounded, and entries outlive a session only briefly.
   const lastRefresh = new LRUCache<string, number>({ max: 10_000, ttl: REFRESH_INTERVAL_MS });
 
-  app.get('/summary', sessionAuth(tokenOptions, clock), async (c) => {
+  app.get('/summary', sessionAuth(tokenOptions, clock, { audit, action: 'summary-view' }), async (c) => {
     const session = c.get('session');
     // `?refresh=true` fetches afresh from every source, unless this session did so moments ago.
     if (c.req.query('refresh') === 'true' && !lastRefresh.has(session.sessionId)) {
