@@ -28,6 +28,8 @@ export interface DemoOptions {
   /** `sqlite:<path>` for the audit store; the committed config's default otherwise. */
   readonly auditUrl?: string;
   readonly quiet?: boolean;
+  /** Where the BFF's JSON log lines go: stdout by default, nowhere when `quiet` and no sink is given. */
+  readonly log?: (line: string) => void;
 }
 
 export interface RunningDemo {
@@ -91,8 +93,9 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     clock: () => new Date(),
     audit,
     fetch: (input, init) => fetch(input, init),
-    log: options.quiet ? silentLogger : jsonLogger(),
+    log: options.log ? jsonLogger(options.log) : options.quiet ? silentLogger : jsonLogger(),
     demo,
+    processMetrics: true,
   });
   const bff: ServerType = await new Promise((resolve) => {
     const server = serve({ fetch: app.fetch, port: bffPort, hostname: '127.0.0.1' }, () => resolve(server));

@@ -73,7 +73,7 @@ describe('HTTP surface', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({
       status: 'ready',
-      checks: { audit: 'ok', sources: { 'hospital-a': 'closed' } },
+      checks: { audit: 'ok', sources: { 'hospital-a': 'closed' }, issuers: { 'https://gp-host.test': 'inline' } },
     });
   });
 

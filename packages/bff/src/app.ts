@@ -9,8 +9,9 @@ import { SourceCache } from './cache/source-cache.ts';
 import type { Config } from './config/schema.ts';
 import { problemResponse } from './errors/problem-response.ts';
 import { notFoundHandler, problemHandler } from './errors/problem-handler.ts';
-import { issuerKeySets } from './launch/issuer-key-sets.ts';
+import { issuerKeySets, type KeySetStatus } from './launch/issuer-key-sets.ts';
 import { type Logger, silentLogger } from './logger.ts';
+import { Metrics } from './metrics/metrics.ts';
 import { requestContext } from './middleware/request-context/index.ts';
 import { securityHeaders } from './middleware/security-headers/index.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -18,6 +19,7 @@ import { type DemoLauncher, demoRoutes } from './routes/demo.ts';
 import { embedRoutes } from './routes/embed.ts';
 import { healthRoutes } from './routes/health.ts';
 import { letterRoutes } from './routes/letters.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { summaryRoutes } from './routes/summary.ts';
 import { createSourceGateway } from './upstream/source-gateway.ts';
@@ -35,11 +37,15 @@ export interface AppDeps {
   readonly widgetBundle?: () => Promise<Uint8Array | undefined>;
   /** True once shutdown has begun: /readyz fails so the load balancer stops sending new work. */
   readonly draining?: () => boolean;
+  /** Add the process's own metrics (CPU, memory, event loop, GC) to `/metrics`: for the process's owner. */
+  readonly processMetrics?: boolean;
 }
 
 export interface App {
   readonly app: Hono<AppEnv>;
   readonly cache: SourceCache;
+  /** This app's metrics registry, as `GET /metrics` serves it. */
+  readonly metrics: Metrics;
 }
 
 function methodNotAllowed(allow: string) {
@@ -62,9 +68,15 @@ function builtWidgetBundle(): () => Promise<Uint8Array | undefined> {
 export function createApp(deps: AppDeps): App {
   const { config, clock, audit } = deps;
   const log = deps.log ?? silentLogger;
-  const keySets = new Map<string, JWTVerifyGetKey>(issuerKeySets(config.trustedIssuers, { fetch: deps.fetch }));
+  const metrics = new Metrics({ processMetrics: deps.processMetrics ?? false });
+  const issuers = issuerKeySets(config.trustedIssuers, { fetch: deps.fetch });
+  const keySets = new Map<string, JWTVerifyGetKey>([...issuers].map(([iss, set]) => [iss, set.resolve]));
+  const issuerStates = (): Record<string, KeySetStatus> => ({
+    ...Object.fromEntries([...issuers].map(([iss, set]) => [iss, set.status()])),
+    ...(deps.demo ? { [deps.demo.issuer]: 'inline' } : {}),
+  });
   if (deps.demo) keySets.set(deps.demo.issuer, createLocalJWKSet({ keys: [deps.demo.publicJwk] }));
-  const cache = new SourceCache(config.cache);
+  const cache = new SourceCache(config.cache, metrics);
   const sources = createSourceGateway({
     sources: config.sources,
     sourceKeys: config.sourceKeys,
@@ -73,12 +85,17 @@ export function createApp(deps: AppDeps): App {
     fetch: deps.fetch,
     clock,
     log,
+    metrics,
   });
+  metrics.readBreakersFrom(() => sources.breakerStates());
+  metrics.readCacheBytesFrom(() => cache.sizeBytes);
+  metrics.readAuditQueueDepthFrom(() => audit.queueDepth ?? 0);
+  audit.observeCommits?.((batch) => metrics.auditCommit(batch));
 
   const app = new Hono<AppEnv>();
   app.onError(problemHandler);
   app.notFound(notFoundHandler);
-  app.use(requestContext(log));
+  app.use(requestContext(log, metrics));
   app.use(securityHeaders());
   // CORS only for configured host origins (hono's cors() would allow any origin by default).
   const allowed = new Set(config.allowedOrigins);
@@ -95,11 +112,17 @@ export function createApp(deps: AppDeps): App {
   );
   app.route(
     '/',
-    healthRoutes(audit, () => sources.breakerStates(), deps.draining),
+    healthRoutes({
+      audit,
+      breakerStates: () => sources.breakerStates(),
+      issuerStates,
+      ...(deps.draining ? { draining: deps.draining } : {}),
+    }),
   );
+  app.route('/', metricsRoutes(metrics, config.audit.readers.apiKeySha256));
   app.use('/widget/*', cors({ origin: (origin) => (allowed.has(origin) ? origin : null), allowMethods: ['GET'] }));
   app.route('/', embedRoutes({ config, widgetBundle: deps.widgetBundle ?? builtWidgetBundle() }));
-  app.route('/api/v1', sessionRoutes({ config, clock, audit, keySets }));
+  app.route('/api/v1', sessionRoutes({ config, clock, audit, keySets, metrics }));
   app.route('/api/v1', summaryRoutes({ config, clock, audit, sources, cache }));
   app.route('/api/v1', letterRoutes({ config, clock, audit, sources }));
   app.route('/api/v1', auditRoutes({ config, clock, audit, keySets }));
@@ -107,6 +130,7 @@ export function createApp(deps: AppDeps): App {
   app.all('/api/v1/audit', methodNotAllowed('GET'));
   app.all('/api/v1/audit/report', methodNotAllowed('GET'));
   app.all('/api/v1/summary', methodNotAllowed('GET'));
+  app.all('/metrics', methodNotAllowed('GET'));
   if (deps.demo) {
     app.use(
       '/demo/*',
@@ -118,5 +142,5 @@ export function createApp(deps: AppDeps): App {
     );
     app.route('/demo', demoRoutes(deps.demo, config.publicUrl, clock));
   }
-  return { app, cache };
+  return { app, cache, metrics };
 }

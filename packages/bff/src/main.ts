@@ -51,6 +51,7 @@ const { app } = createApp({
   fetch: globalThis.fetch,
   log,
   draining: () => draining,
+  processMetrics: true,
 });
 const server = serve({ fetch: app.fetch, port, hostname: config.host }, (info) => {
   log({ level: 'info', msg: 'listening', port: info.port, host: config.host });

@@ -1,4 +1,5 @@
 import type { StoredFields } from './chain.ts';
+import type { CommitObserver } from './group-commit.ts';
 
 /**
  * The audit record (DESIGN §5): who saw whose record, when, what, and with what outcome.
@@ -79,6 +80,10 @@ export interface AuditStore {
   ping(): Promise<void>;
   /** Commits what is queued, then closes. */
   close(): Promise<void>;
+  /** Appends waiting for their group commit (for metrics); absent for stores without a queue. */
+  readonly queueDepth?: number;
+  /** Tells `observer` about each committed or failed batch (for metrics); returns the unsubscribe. */
+  observeCommits?(observer: CommitObserver): () => void;
 }
 
 /** A filter over the audit; every field narrows. Records come oldest first, after `afterSeq`. */

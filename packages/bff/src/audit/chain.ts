@@ -88,9 +88,16 @@ export function recordFrom(seq: number, f: StoredFields, hash: string, prevHash:
  * or re-inserting a record breaks the chain (the GP Connect audit sequence number, RFC 6962's idea).
  */
 export function chainHash(seq: number, f: StoredFields, prevHash: string): string {
-  const canonical = JSON.stringify([
-    1, // canonical form version
-    seq,
+  const canonical = JSON.stringify([1 /* canonical form version */, seq, ...orderedFields(f)]);
+  return createHash('sha256').update(prevHash).update('\n').update(canonical).digest('hex');
+}
+
+/**
+ * The stored fields in their one fixed order: the canonical form hashes them in this order and
+ * both stores insert them in this order (their columns are listed the same way).
+ */
+export function orderedFields(f: StoredFields): readonly (string | boolean | null)[] {
+  return [
     f.at,
     f.requestId,
     f.action,
@@ -109,8 +116,7 @@ export function chainHash(seq: number, f: StoredFields, prevHash: string): strin
     f.clientAddress,
     f.userAgent,
     f.detail,
-  ]);
-  return createHash('sha256').update(prevHash).update('\n').update(canonical).digest('hex');
+  ];
 }
 
 export type VerifyResult =

@@ -58,4 +58,34 @@ describe('GroupCommitQueue', () => {
     expect(await p).toBe(1);
     await expect(q.push(2)).rejects.toThrow(/closed/);
   });
+  it('tells observers about each batch, committed or failed, and an observer that throws changes nothing', async () => {
+    let fail = false;
+    const q = new GroupCommitQueue<number, number>(
+      (items) => {
+        if (fail) throw new Error('disk full');
+        return [...items];
+      },
+      { windowMs: 5, maxBatch: 100, maxPending: 1_000 },
+    );
+    const seen: { records: number; ok: boolean; seconds: number }[] = [];
+    q.observe(() => {
+      throw new Error('observer bug');
+    });
+    const stop = q.observe((batch) => seen.push(batch));
+    expect(q.pending).toBe(0);
+    const first = Promise.all([q.push(1), q.push(2), q.push(3)]);
+    expect(q.pending).toBe(3);
+    expect(await first).toEqual([1, 2, 3]);
+    fail = true;
+    await expect(q.push(4)).rejects.toThrow('disk full');
+    expect(seen.map(({ records, ok }) => ({ records, ok }))).toEqual([
+      { records: 3, ok: true },
+      { records: 1, ok: false },
+    ]);
+    expect(seen.every((b) => b.seconds >= 0)).toBe(true);
+    stop();
+    fail = false;
+    await q.push(5);
+    expect(seen).toHaveLength(2);
+  });
 });

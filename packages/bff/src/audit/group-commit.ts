@@ -9,6 +9,13 @@ export interface GroupCommitOptions {
   readonly maxPending: number;
 }
 
+/** Told about every batch once it has committed (`ok`) or failed; must not throw. */
+export type CommitObserver = (batch: {
+  readonly records: number;
+  readonly seconds: number;
+  readonly ok: boolean;
+}) => void;
+
 interface Waiting<T, R> {
   readonly item: T;
   readonly resolve: (result: R) => void;
@@ -28,6 +35,7 @@ export class GroupCommitQueue<T, R> {
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
   #closed = false;
+  readonly #observers = new Set<CommitObserver>();
   /** Committed batches and records, for tests and the benchmark. */
   readonly stats = { batches: 0, records: 0 };
 
@@ -38,6 +46,23 @@ export class GroupCommitQueue<T, R> {
 
   get pending(): number {
     return this.#pending.length;
+  }
+
+  /** Adds a batch observer (metrics); returns the function that removes it. */
+  observe(observer: CommitObserver): () => void {
+    this.#observers.add(observer);
+    return () => this.#observers.delete(observer);
+  }
+
+  #notify(records: number, started: number, ok: boolean): void {
+    const seconds = (performance.now() - started) / 1000;
+    for (const observer of this.#observers) {
+      try {
+        observer({ records, seconds, ok });
+      } catch {
+        // An observer's fault must never fail or delay the batch it watches.
+      }
+    }
   }
 
   push(item: T): Promise<R> {
@@ -86,12 +111,15 @@ export class GroupCommitQueue<T, R> {
     this.#flushing = (async () => {
       // Yield first: a commit that throws synchronously must not run `finally` before #flushing is set.
       await Promise.resolve();
+      const started = performance.now();
       try {
         const results = await this.#commit(batch.map((w) => w.item));
         this.stats.batches++;
         this.stats.records += batch.length;
+        this.#notify(batch.length, started, true);
         batch.forEach((w, i) => w.resolve(results[i] as R));
       } catch (err) {
+        this.#notify(batch.length, started, false);
         const error = err instanceof Error ? err : new Error(String(err));
         for (const w of batch) w.reject(error);
       } finally {

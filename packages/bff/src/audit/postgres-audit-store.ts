@@ -9,8 +9,8 @@ import type {
   PurgeResult,
 } from './audit-store.ts';
 import { AuditUnavailableError } from './audit-store.ts';
-import { chainHash, GENESIS_HASH, recordFrom, type StoredFields, storedFields } from './chain.ts';
-import { GroupCommitQueue } from './group-commit.ts';
+import { chainHash, GENESIS_HASH, orderedFields, recordFrom, type StoredFields, storedFields } from './chain.ts';
+import { type CommitObserver, GroupCommitQueue } from './group-commit.ts';
 import { AuditSchemaError } from './sqlite-audit-store.ts';
 
 // Versioned migrations, each applied once under a transaction-scoped advisory lock so that several
@@ -177,29 +177,7 @@ async function appendAll(client: pg.PoolClient, entries: readonly AuditEntry[]):
     seq++;
     const f = storedFields(entry);
     const hash = chainHash(seq, f, prev);
-    const values = [
-      seq,
-      f.at,
-      f.requestId,
-      f.action,
-      f.outcome,
-      f.reason,
-      f.userId,
-      f.userName,
-      f.userRole,
-      f.userOrg,
-      f.userVerified,
-      f.issuer,
-      f.nhsNumber,
-      f.sections,
-      f.sources,
-      f.letterId,
-      f.clientAddress,
-      f.userAgent,
-      f.detail,
-      prev,
-      hash,
-    ];
+    const values = [seq, ...orderedFields(f), prev, hash];
     values.forEach((v, i) => (cols[i] as unknown[]).push(v));
     records.push({ ...entry, seq, hash, prevHash: prev });
     prev = hash;
@@ -264,6 +242,15 @@ export class PostgresAuditStore implements AuditLog {
 
   append(entry: AuditEntry): Promise<AuditRecord> {
     return this.#queue.push(entry);
+  }
+
+  /** Appends waiting for their batch to commit. */
+  get queueDepth(): number {
+    return this.#queue.pending;
+  }
+
+  observeCommits(observer: CommitObserver): () => void {
+    return this.#queue.observe(observer);
   }
 
   /** Committed batches and records since opening: batches ≪ records is group commit at work. */

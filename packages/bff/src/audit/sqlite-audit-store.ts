@@ -11,8 +11,8 @@ import type {
   PurgeResult,
 } from './audit-store.ts';
 import { AuditUnavailableError } from './audit-store.ts';
-import { chainHash, GENESIS_HASH, recordFrom, type StoredFields, storedFields } from './chain.ts';
-import { GroupCommitQueue } from './group-commit.ts';
+import { chainHash, GENESIS_HASH, orderedFields, recordFrom, type StoredFields, storedFields } from './chain.ts';
+import { type CommitObserver, GroupCommitQueue } from './group-commit.ts';
 
 const NO_UPDATE_TRIGGER = `CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;`;
 const NO_DELETE_TRIGGER = `CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;`;
@@ -204,6 +204,15 @@ export class SqliteAuditStore implements AuditLog {
       }
     }
     return this.#queue.push(entry);
+  }
+
+  /** Appends waiting for their batch to commit. */
+  get queueDepth(): number {
+    return this.#queue.pending;
+  }
+
+  observeCommits(observer: CommitObserver): () => void {
+    return this.#queue.observe(observer);
   }
 
   /** Committed batches and records since opening: batches ≪ records is group commit at work. */
@@ -437,29 +446,8 @@ function appendAll(conn: Connection, entries: readonly AuditEntry[]): AuditRecor
     seq++;
     const f = storedFields(entry);
     const hash = chainHash(seq, f, prev);
-    conn.insert.run(
-      seq,
-      f.at,
-      f.requestId,
-      f.action,
-      f.outcome,
-      f.reason,
-      f.userId,
-      f.userName,
-      f.userRole,
-      f.userOrg,
-      f.userVerified ? 1 : 0,
-      f.issuer,
-      f.nhsNumber,
-      f.sections,
-      f.sources,
-      f.letterId,
-      f.clientAddress,
-      f.userAgent,
-      f.detail,
-      prev,
-      hash,
-    );
+    // SQLite has no boolean type: user_verified is stored as 0/1.
+    conn.insert.run(seq, ...orderedFields(f).map((v) => (typeof v === 'boolean' ? Number(v) : v)), prev, hash);
     records.push({ ...entry, seq, hash, prevHash: prev });
     prev = hash;
   }

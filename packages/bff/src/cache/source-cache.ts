@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { SourceFetchResult } from '../upstream/fetch-source-record.ts';
 
 /** One source's answer for one patient, with the upstream retrieval time (not the cache-read time). */
@@ -26,8 +27,10 @@ type Loader = (signal: AbortSignal) => Promise<CachedAnswer>;
  */
 export class SourceCache {
   readonly #cache: LRUCache<string, CachedAnswer, Loader> | undefined;
+  readonly #metrics: Metrics | undefined;
 
-  constructor(options: SourceCacheOptions) {
+  constructor(options: SourceCacheOptions, metrics?: Metrics) {
+    this.#metrics = metrics;
     // ttl 0 would mean "never expires" to lru-cache; here it means "do not cache".
     if (options.ttlSeconds <= 0 || options.maxBytes <= 0) return;
     this.#cache = new LRUCache<string, CachedAnswer, Loader>({
@@ -43,9 +46,17 @@ export class SourceCache {
   }
 
   async get(sourceId: string, nhsNumber: string, load: Loader): Promise<CachedAnswer> {
-    const answer = this.#cache
-      ? await this.#cache.fetch(SourceCache.key(sourceId, nhsNumber), { context: load })
-      : await load(new AbortController().signal);
+    let answer: CachedAnswer | undefined;
+    if (this.#cache) {
+      // lru-cache sets `status.fetch` before its first await: hit, miss, inflight, stale or refresh.
+      const status: LRUCache.Status<string, CachedAnswer, Loader> = {};
+      const pending = this.#cache.fetch(SourceCache.key(sourceId, nhsNumber), { context: load, status });
+      this.#metrics?.cacheLookup(status.fetch === 'hit' || status.fetch === 'inflight' ? status.fetch : 'miss');
+      answer = await pending;
+    } else {
+      this.#metrics?.cacheLookup('miss');
+      answer = await load(new AbortController().signal);
+    }
     // Defence in depth: an entry for any other patient or source is never returned.
     if (!answer || answer.nhsNumber !== nhsNumber || answer.sourceId !== sourceId) {
       throw new Error('source cache returned an answer for a different key');

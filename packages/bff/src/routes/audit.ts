@@ -1,8 +1,8 @@
 import { isValidNhsNumber } from '@care-sidebar/shared';
 import { Hono, type Context } from 'hono';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { decodeProtectedHeader, type JWTVerifyGetKey } from 'jose';
 import type { AppEnv } from '../app-env.ts';
+import { apiKeyChecker } from '../auth/api-key.ts';
 import { auditBundle, auditCsv, subjectAccessCsv } from '../audit/audit-export.ts';
 import {
   AUDIT_ACTIONS,
@@ -41,10 +41,6 @@ interface Reader {
 }
 
 const challenge = { 'WWW-Authenticate': 'ApiKey realm="care-sidebar-audit", Bearer realm="care-sidebar-audit"' };
-
-function sha256Hex(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
-}
 
 type Filter = Omit<AuditQuery, 'limit' | 'afterSeq'>;
 
@@ -133,7 +129,7 @@ export function auditRoutes(deps: AuditRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const { config, clock, audit } = deps;
   const store: AuditLog | undefined = isAuditLog(audit) ? audit : undefined;
-  const keyHashes = config.audit.readers.apiKeySha256.map((h) => Buffer.from(h, 'hex'));
+  const checkApiKey = apiKeyChecker(config.audit.readers.apiKeySha256);
   const igRoles = new Set(config.audit.readers.igRoles);
   const tokenOptions = {
     secret: config.sessionSecret,
@@ -162,13 +158,9 @@ export function auditRoutes(deps: AuditRouteDeps): Hono<AppEnv> {
       throw err;
     };
     const header = c.req.header('Authorization') ?? '';
-    const apiKey = /^ApiKey ([\x21-\x7e]{16,512})$/.exec(header)?.[1];
-    if (apiKey !== undefined) {
-      const hash = sha256Hex(apiKey);
-      if (!keyHashes.some((h) => timingSafeEqual(h, hash)))
-        return refuse(new ProblemError('unauthenticated', 401, { headers: challenge }));
-      return { user: { id: `api-key:${hash.toString('hex').slice(0, 12)}`, name: 'IG API key', role: 'api-key' } };
-    }
+    const apiKey = checkApiKey(header);
+    if (apiKey.kind === 'refused') return refuse(new ProblemError('unauthenticated', 401, { headers: challenge }));
+    if (apiKey.kind === 'accepted') return { user: { id: apiKey.id, name: 'IG API key', role: 'api-key' } };
     const bearer = /^Bearer ([A-Za-z0-9._~+/=-]{1,8192})$/.exec(header)?.[1];
     if (bearer === undefined) return refuse(new ProblemError('unauthenticated', 401, { headers: challenge }));
 

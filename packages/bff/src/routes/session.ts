@@ -9,6 +9,7 @@ import type { Config } from '../config/schema.ts';
 import { ProblemError } from '../errors/problem-error.ts';
 import { problemResponse } from '../errors/problem-response.ts';
 import { type ClaimedLaunch, LaunchRefusedError, verifyLaunchToken } from '../launch/verify-launch-token.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import { signSessionToken } from '../session/session-token.ts';
 
 export interface SessionRouteDeps {
@@ -16,6 +17,8 @@ export interface SessionRouteDeps {
   readonly clock: () => Date;
   readonly audit: AuditStore;
   readonly keySets: ReadonlyMap<string, JWTVerifyGetKey>;
+  /** Counts refused launches by problem code. */
+  readonly metrics?: Metrics;
 }
 
 /** Bodies above this are refused before parsing; launch tokens themselves are capped far lower. */
@@ -64,6 +67,7 @@ export function sessionRoutes(deps: SessionRouteDeps): Hono<AppEnv> {
       const launch = await readLaunch(c.req.raw);
 
       const refuse = async (err: ProblemError, entry: Partial<AuditEntry>): Promise<never> => {
+        deps.metrics?.launchRefused(err.code);
         try {
           await audit.append({
             ...base,

@@ -144,6 +144,37 @@ describe('faults at one source', () => {
     }
   });
 
+  it('malformed entries are skipped and counted, and the rest shown', async () => {
+    const t = app();
+    server.use(
+      http.get(`${BAD}/Flag`, () =>
+        HttpResponse.json({
+          resourceType: 'Bundle',
+          type: 'searchset',
+          entry: [
+            {},
+            { resource: { id: 'no-type' } },
+            {
+              resource: {
+                resourceType: 'Flag',
+                id: 'ok',
+                status: 'active',
+                code: { text: 'Bad flag' },
+                subject: { reference: 'Patient/b1' },
+              },
+            },
+          ],
+        }),
+      ),
+      fakeFhirSource({ baseUrl: BAD, resources: records(BAD, 'b1', 'Bad flag') }),
+    );
+    const { view: v } = await view(t);
+    expect(v.flags.status).toBe('ok');
+    expect(v.flags.items.map((f) => f.text).sort()).toEqual(['Bad flag', 'Good flag']);
+    const line = t.logs.find((l) => l.msg === 'source answered' && l['source'] === 'bad');
+    expect(line?.['skippedEntries']).toBe(2);
+  });
+
   it('a 20 MB response is abandoned at the size cap', async () => {
     const chunk = new Uint8Array(64 * 1024).fill(0x20);
     let sent = 0;

@@ -19,7 +19,7 @@ import type {
 import { FhirClient, type FhirClientOptions, type SearchResult, UpstreamError } from './fhir-client.ts';
 
 export type SourceFetchResult =
-  | { readonly status: 'ok'; readonly record: SourceRecord; readonly bytes: number }
+  | { readonly status: 'ok'; readonly record: SourceRecord; readonly bytes: number; readonly skippedEntries: number }
   | { readonly status: 'not-found' | 'mismatch'; readonly bytes: number };
 
 const PAGE_SIZE = '100';
@@ -131,5 +131,6 @@ export async function fetchSourceRecord(
       incomplete,
     },
     bytes: client.bytesRead,
+    skippedEntries: client.skippedEntries,
   };
 }

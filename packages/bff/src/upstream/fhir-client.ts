@@ -93,6 +93,8 @@ export class FhirClient {
   readonly #base: URL;
   /** Total bytes read, for cache sizing. */
   bytesRead = 0;
+  /** Bundle entries skipped as malformed (no resource, or a resource without a resourceType). */
+  skippedEntries = 0;
 
   constructor(options: FhirClientOptions) {
     this.#options = options;
@@ -129,7 +131,11 @@ export class FhirClient {
     for (let page = 0; next; page++) {
       if (page >= maxPages) return { resources, truncated: true };
       const bundle = await this.#getBundle(next);
-      for (const entry of bundle.entry ?? []) if (entry.resource) resources.push(entry.resource);
+      for (const entry of bundle.entry ?? []) {
+        const resource = entry.resource as { resourceType?: unknown } | undefined;
+        if (resource && typeof resource.resourceType === 'string') resources.push(entry.resource as Resource);
+        else this.skippedEntries++;
+      }
       const link = bundle.link?.find((l) => l.relation === 'next')?.url;
       next = link ? this.#sameBase(link) : undefined;
     }

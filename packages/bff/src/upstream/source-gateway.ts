@@ -2,6 +2,7 @@ import type { SourceAnswer } from '@care-sidebar/shared';
 import type { SourceCache } from '../cache/source-cache.ts';
 import type { Config, SourceConfig } from '../config/schema.ts';
 import type { Logger } from '../logger.ts';
+import type { Metrics, UpstreamOperation, UpstreamOutcome } from '../metrics/metrics.ts';
 import { fetchSourceRecord } from './fetch-source-record.ts';
 import { type BreakerState, CircuitBreaker, RetryBudget } from './circuit-breaker.ts';
 import { type BinaryContent, FhirClient, UpstreamError } from './fhir-client.ts';
@@ -19,6 +20,8 @@ export interface SourceGatewayDeps {
   readonly clock: () => Date;
   readonly log: Logger;
   readonly limits: Config['upstream'];
+  /** Counts and times each upstream call by source and outcome. */
+  readonly metrics?: Metrics;
 }
 
 /** FHIR dates may be partial ("1957", "1957-03"): compare at the precision both carry. */
@@ -38,6 +41,26 @@ export interface PatientContext {
  * A failing source becomes an `unavailable` answer; it never fails the others.
  */
 export function createSourceGateway(deps: SourceGatewayDeps) {
+  /** Runs one upstream call and records its outcome and duration; the call's own result or error passes through. */
+  async function measured<T>(
+    sourceId: string,
+    operation: UpstreamOperation,
+    call: () => Promise<T>,
+    outcomeOf: (value: T) => UpstreamOutcome,
+  ): Promise<T> {
+    const started = performance.now();
+    const done = (outcome: UpstreamOutcome) =>
+      deps.metrics?.upstreamCall(sourceId, operation, outcome, (performance.now() - started) / 1000);
+    try {
+      const value = await call();
+      done(outcomeOf(value));
+      return value;
+    } catch (err) {
+      done(err instanceof UpstreamError ? err.failure : 'error');
+      throw err;
+    }
+  }
+
   const auths = new Map<string, SourceAuth>(
     deps.sources.map((source) => {
       if (source.auth.type === 'none') return [source.id, NO_AUTH];
@@ -64,15 +87,21 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
         const signal = AbortSignal.any([cacheSignal, AbortSignal.timeout(deps.limits.summaryDeadlineMs)]);
         const since = new Date(deps.clock());
         since.setUTCMonth(since.getUTCMonth() - deps.limits.resultsWindowMonths);
-        const result = await fetchSourceRecord(patient.nhsNumber, since, {
-          baseUrl: source.fhirBaseUrl,
-          fetch: deps.fetch,
-          signal,
-          callTimeoutMs: source.timeoutMs,
-          maxBytes: deps.limits.maxResponseBytes,
-          auth: auths.get(source.id) ?? NO_AUTH,
-          ...resilience(source.id),
-        });
+        const result = await measured(
+          source.id,
+          'record',
+          () =>
+            fetchSourceRecord(patient.nhsNumber, since, {
+              baseUrl: source.fhirBaseUrl,
+              fetch: deps.fetch,
+              signal,
+              callTimeoutMs: source.timeoutMs,
+              maxBytes: deps.limits.maxResponseBytes,
+              auth: auths.get(source.id) ?? NO_AUTH,
+              ...resilience(source.id),
+            }),
+          (r) => r.status,
+        );
         return { sourceId: source.id, nhsNumber: patient.nhsNumber, fetchedAt: deps.clock(), result };
       });
       const fetchedAt = cached.fetchedAt.toISOString();
@@ -108,6 +137,8 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
         requestId,
         source: source.id,
         outcome: 'ok',
+        // Malformed entries are skipped, never shown half-read; counted so operators can see them.
+        skippedEntries: cached.result.skippedEntries,
         latencyMs: Math.round(performance.now() - started),
       });
       return { source: ref, status: 'ok', fetchedAt, record: cached.result.record };
@@ -147,7 +178,12 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
         maxBytes: MAX_ATTACHMENT_BYTES,
         ...resilience(source.id),
       });
-      return client.getBinary(url, accept);
+      return measured(
+        source.id,
+        'attachment',
+        () => client.getBinary(url, accept),
+        () => 'ok',
+      );
     },
   };
 }

@@ -1,0 +1,87 @@
+/**
+ * The BFF for a benchmark, as `npm start` runs it (packages/bff/src/main.ts): the config file named
+ * by argv[2], the SQLite audit store (durable: each view committed before its answer), JSON logs
+ * on stdout, createApp behind @hono/node-server on 127.0.0.1. Run as a child process so the load
+ * generator does not share its event loop; the parent asks it over IPC for memory and cache size.
+ */
+import { serve } from '@hono/node-server';
+import type { Server } from 'node:http';
+import { createApp, jsonLogger, loadConfig, SqliteAuditStore } from '@care-sidebar/bff';
+
+/** Parent → worker. */
+export type WorkerRequest = { readonly type: 'stats' } | { readonly type: 'stop' };
+
+/** Worker → parent. */
+export type WorkerMessage =
+  | { readonly type: 'listening'; readonly port: number }
+  | {
+      readonly type: 'stats';
+      readonly rssBytes: number;
+      /** Peak RSS of the process so far (getrusage ru_maxrss). */
+      readonly maxRssBytes: number;
+      readonly heapUsedBytes: number;
+      /** Memory outside the JS heap held by JS objects (Buffers, ArrayBuffers). */
+      readonly externalBytes: number;
+      /** The source cache's calculated size (lru-cache maxSize accounting). */
+      readonly cacheBytes: number;
+    }
+  | { readonly type: 'stopped' };
+
+const send = (message: WorkerMessage): void => {
+  process.send?.(message);
+};
+
+const configPath = process.argv[2];
+if (!configPath || !process.send) {
+  process.stderr.write('usage: forked by test/bench/support/bench-bff.ts with a config path\n');
+  process.exit(64);
+}
+const config = loadConfig(configPath, process.env);
+const audit = SqliteAuditStore.open(config.audit.url.replace(/^sqlite:/, ''), {
+  groupCommitMs: config.audit.groupCommitMs,
+});
+const { app, cache } = createApp({
+  config,
+  clock: () => new Date(),
+  audit,
+  fetch: globalThis.fetch,
+  log: jsonLogger(),
+});
+const server = serve({ fetch: app.fetch, port: config.port, hostname: '127.0.0.1' }, (info) =>
+  send({ type: 'listening', port: info.port }),
+) as Server;
+
+let stopping = false;
+process.on('message', (message: WorkerRequest) => {
+  switch (message.type) {
+    case 'stats': {
+      const memory = process.memoryUsage();
+      send({
+        type: 'stats',
+        rssBytes: memory.rss,
+        maxRssBytes: process.resourceUsage().maxRSS * 1024,
+        heapUsedBytes: memory.heapUsed,
+        externalBytes: memory.external,
+        cacheBytes: cache.sizeBytes,
+      });
+      return;
+    }
+    case 'stop': {
+      if (stopping) return;
+      stopping = true;
+      server.close(() => {
+        audit.close().then(
+          () => {
+            send({ type: 'stopped' });
+            process.exit(0);
+          },
+          () => process.exit(1),
+        );
+      });
+      server.closeAllConnections();
+      return;
+    }
+  }
+});
+// The parent went away without saying stop: do not linger.
+process.on('disconnect', () => process.exit(0));
