@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: audited views per second with durable commit, for each audit store, through
+ * Bench scenario "audit throughput, durable" (run by run.ts; also runnable alone): audited views
+ * per second with durable commit, for each audit store, through
  * the store's group-commit path with realistic records (varied patients, users, sections,
  * sources). Reports numbers; not a pass/fail test. PostgreSQL is the machine's server
  * (CARE_SIDEBAR_TEST_PG_URL, default postgres://postgres@127.0.0.1:5432/test), in a scratch
@@ -10,10 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AuditEntry, type AuditLog, PostgresAuditStore, SqliteAuditStore, verifyChain } from '@care-sidebar/bff';
 import pg from 'pg';
+import type { Figure, ScenarioOptions, ScenarioResult } from './scenario.ts';
 
 const PG_URL = process.env['CARE_SIDEBAR_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 2_000);
-const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
+let SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
 
 /** Valid 999-range NHS numbers (Modulus 11). */
 function nhsNumbers(count: number): string[] {
@@ -71,7 +73,7 @@ interface Result {
   readonly chain: string;
 }
 
-async function run(name: string, store: AuditLog & { commitStats: { batches: number } }): Promise<Result> {
+async function measure(name: string, store: AuditLog & { commitStats: { batches: number } }): Promise<Result> {
   const latencies: number[] = [];
   let appended = 0;
   let failed = 0;
@@ -117,35 +119,65 @@ async function run(name: string, store: AuditLog & { commitStats: { batches: num
   };
 }
 
-const results: Result[] = [];
+async function measureStores(): Promise<Result[]> {
+  const results: Result[] = [];
 
-const dir = mkdtempSync(join(tmpdir(), 'care-sidebar-bench-'));
-try {
-  const sqlite = SqliteAuditStore.open(join(dir, 'audit.db'));
-  results.push(await run('SQLite (WAL, synchronous=FULL)', sqlite));
-  await sqlite.close();
-} finally {
-  rmSync(dir, { recursive: true, force: true });
-}
-
-const schema = `care_sidebar_bench_${process.pid}`;
-const admin = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3_000 });
-try {
-  await admin.connect();
-  const url = new URL(PG_URL);
-  url.searchParams.set('schema', schema);
-  const store = await PostgresAuditStore.open({ url: url.toString(), applicationName: 'care-sidebar-bench' });
+  const dir = mkdtempSync(join(tmpdir(), 'care-sidebar-bench-'));
   try {
-    results.push(await run('PostgreSQL (synchronous_commit=on)', store));
+    const sqlite = SqliteAuditStore.open(join(dir, 'audit.db'));
+    results.push(await measure('SQLite (WAL, synchronous=FULL)', sqlite));
+    await sqlite.close();
   } finally {
-    await store.close();
+    rmSync(dir, { recursive: true, force: true });
   }
-} catch (err) {
-  process.stderr.write(`PostgreSQL not benchmarked: ${(err as Error).message}\n`);
-} finally {
-  await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
-  await admin.end().catch(() => undefined);
+
+  const schema = `care_sidebar_bench_${process.pid}`;
+  const admin = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3_000 });
+  try {
+    await admin.connect();
+    const url = new URL(PG_URL);
+    url.searchParams.set('schema', schema);
+    const store = await PostgresAuditStore.open({ url: url.toString(), applicationName: 'care-sidebar-bench' });
+    try {
+      results.push(await measure('PostgreSQL (synchronous_commit=on)', store));
+    } finally {
+      await store.close();
+    }
+  } catch (err) {
+    process.stderr.write(`PostgreSQL not benchmarked: ${(err as Error).message}\n`);
+  } finally {
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+    await admin.end().catch(() => undefined);
+  }
+  return results;
 }
 
-process.stdout.write(`audited views with durable commit, ${CONCURRENCY} concurrent viewers, ${SECONDS} s per store\n`);
-console.table(results);
+const TARGETS: Readonly<Record<string, number>> = { SQLite: 20_000, PostgreSQL: 10_000 };
+
+/** The scenario for run.ts: one figure per store, with the lost count in the detail. */
+export async function run(options: ScenarioOptions): Promise<ScenarioResult> {
+  if (options.quick) SECONDS = Math.min(SECONDS, 2);
+  const results = await measureStores();
+  const figures: Figure[] = Object.keys(TARGETS).map((store) => {
+    const r = results.find((x) => x.store.startsWith(store));
+    const limit = TARGETS[store] as number;
+    return {
+      scenario: 'audit throughput, durable',
+      figure: `audited views/s, ${store} (group commit), records = appends`,
+      value: r ? r.perSecond : null,
+      unit: '/s',
+      target: `≥ ${limit.toLocaleString('en-GB')}/s, 0 lost`,
+      verdict: r ? (r.lost === 0 && r.perSecond >= limit ? 'pass' : 'fall-short') : 'not-measured',
+      ...(r ? { detail: { ...r } } : { detail: { reason: 'store not reachable' } }),
+    };
+  });
+  return { figures };
+}
+
+if (import.meta.main) {
+  const results = await measureStores();
+  process.stdout.write(
+    `audited views with durable commit, ${CONCURRENCY} concurrent viewers, ${SECONDS} s per store\n`,
+  );
+  console.table(results);
+}
