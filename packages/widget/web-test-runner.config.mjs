@@ -14,7 +14,17 @@ export default {
   rootDir: '../..',
   // Browser builds of dependencies (msw's interceptors ship node and browser entry points).
   nodeResolve: { exportConditions: ['browser'] },
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022' })],
+  plugins: [
+    esbuildPlugin({ ts: true, target: 'es2022' }),
+    // FUZZ_SEED / FUZZ_SEQUENCES for src/patient-switch.fuzz.test.ts (executeServerCommand('fuzz-config')).
+    {
+      name: 'fuzz-config',
+      executeCommand: ({ command }) =>
+        command === 'fuzz-config'
+          ? { seed: process.env.FUZZ_SEED ?? '', sequences: process.env.FUZZ_SEQUENCES ?? '' }
+          : undefined,
+    },
+  ],
   middleware: [
     async function serveMockServiceWorker(context, next) {
       if (context.path !== '/mockServiceWorker.js') return next();

@@ -241,6 +241,24 @@ export default css`
     text-decoration: none;
   }
 
+  /* Focus moves here when a letter opens: the same yellow, so keyboard users see where they are. */
+  .reader-heading:focus-visible {
+    outline: 3px solid transparent;
+    color: #212b32;
+    background: #ffeb3b;
+    box-shadow:
+      0 -2px #ffeb3b,
+      0 4px #212b32;
+  }
+
+  /* The frame is in the tab order (its document scrolls): a dark ring inside a yellow one. Chromium
+     does not yet match :focus or :focus-visible on a sandboxed frame holding the focus. */
+  .letter-frame:focus-visible {
+    outline: 3px solid #212b32;
+    outline-offset: 0;
+    box-shadow: 0 0 0 6px #ffeb3b;
+  }
+
   .reader {
     display: grid;
     gap: 0.25rem;
@@ -301,6 +319,43 @@ export default css`
   @media (prefers-reduced-motion: no-preference) {
     .skeleton {
       animation: pulse 1.5s ease-in-out infinite;
+    }
+  }
+
+  @media (prefers-reduced-motion: reduce) {
+    *,
+    *::before,
+    *::after {
+      animation: none !important;
+      transition: none !important;
+    }
+  }
+
+  /* Forced colours (e.g. Windows contrast themes) drop backgrounds and box-shadows: whatever they
+     carried is given a border or outline in system colours instead. */
+  @media (forced-colors: active) {
+    .letter-open:focus-visible,
+    .back:focus-visible,
+    .reader-heading:focus-visible,
+    .letter-frame:focus-visible {
+      outline: 3px solid Highlight;
+      outline-offset: 2px;
+    }
+
+    .banner {
+      border-bottom: 1px solid CanvasText;
+    }
+
+    .flag[data-severity='high'] {
+      border-left-color: CanvasText;
+    }
+
+    .interpretation[data-critical='true'] {
+      border: 2px solid CanvasText;
+    }
+
+    .skeleton {
+      border: 1px solid GrayText;
     }
   }
 
