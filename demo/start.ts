@@ -87,7 +87,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   };
 
   const auditPath = config.audit.url.replace(/^sqlite:/, '');
-  const audit = SqliteAuditStore.fromUrl(config.audit.url);
+  const audit = SqliteAuditStore.fromUrl(config.audit.url, { groupCommitMs: config.audit.groupCommitMs });
+  await audit.ready(); // its commit thread is up before the first view waits on it
   const { app } = createApp({
     config,
     clock: () => new Date(),

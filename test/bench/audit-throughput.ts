@@ -125,6 +125,7 @@ async function measureStores(): Promise<Result[]> {
   const dir = mkdtempSync(join(tmpdir(), 'care-sidebar-bench-'));
   try {
     const sqlite = SqliteAuditStore.open(join(dir, 'audit.db'));
+    await sqlite.ready(); // as the BFF does before it listens
     results.push(await measure('SQLite (WAL, synchronous=FULL)', sqlite));
     await sqlite.close();
   } finally {

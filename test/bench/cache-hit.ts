@@ -115,6 +115,7 @@ export async function run(options: ScenarioOptions): Promise<ScenarioResult> {
     // JIT warm-up for both sides, not counted.
     const warmBff = await load(`${bff.url}/api/v1/summary`, token, 1);
     await load(bare.url, token, 1);
+    const commitsBefore = await bff.stats();
 
     const bffRounds: Round[] = [];
     const bareRounds: Round[] = [];
@@ -125,6 +126,9 @@ export async function run(options: ScenarioOptions): Promise<ScenarioResult> {
       if (!bffFirst) bffRounds.push(await load(`${bff.url}/api/v1/summary`, token, seconds));
     }
     const upstreamCalls = calderbrook.callCount() + fellmoor.callCount() - upstreamBefore;
+    const commitsAfter = await bff.stats();
+    const auditBatches = commitsAfter.auditBatches - commitsBefore.auditBatches;
+    const auditRecords = commitsAfter.auditRecords - commitsBefore.auditRecords;
     await bff.stop();
     const audited = auditCounts(bff.auditPath)?.['summary-view'];
     const responses = 2 + warmBff.ok + bffRounds.reduce((n, r) => n + r.ok, 0);
@@ -154,6 +158,11 @@ export async function run(options: ScenarioOptions): Promise<ScenarioResult> {
             upstreamCallsDuringMeasurement: upstreamCalls,
             bffNon2xxOrErrors: failures,
             auditedSummaryViews: audited ?? 'unknown (audit schema not readable)',
+            auditGroupCommits: {
+              batches: auditBatches,
+              records: auditRecords,
+              recordsPerBatch: auditBatches > 0 ? round(auditRecords / auditBatches, 1) : null,
+            },
             summaryResponses: responses,
             note: 'audited ≥ responses: views whose answer was still in flight when a round ended were committed too',
           },

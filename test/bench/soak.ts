@@ -41,6 +41,17 @@ function growthPercent(values: readonly number[]): number {
   return first > 0 ? ((last - first) / first) * 100 : 0;
 }
 
+/** Median of the last third minus median of the first third, in MB. */
+function deltaMB(values: readonly number[]): number {
+  const third = Math.max(1, Math.floor(values.length / 3));
+  return (median(values.slice(-third)) - median(values.slice(0, third))) / MB;
+}
+
+/** RSS not accounted for by the JS heap or by `external`. */
+function nativeOther(s: WorkerStats): number {
+  return s.rssBytes - s.heapTotalBytes - s.externalBytes;
+}
+
 export async function run(options: ScenarioOptions): Promise<ScenarioResult> {
   const durationMs = options.quick ? 120_000 : 600_000;
   const warmUpMs = durationMs / 5;
@@ -130,11 +141,25 @@ export async function run(options: ScenarioOptions): Promise<ScenarioResult> {
       auditedSummaryViews: audited ?? 'unknown',
       cache: 'ttl 60 s, maxBytes 64 MB',
       heapGrowthPercent: round(growthPercent(steady.map((s) => s.heapUsedBytes)), 1),
+      // Where RSS goes: the JS heap V8 has reserved, memory held for JS objects outside it (Buffers,
+      // ArrayBuffers: `external`), and the rest — native allocations (SQLite's page caches, HTTP
+      // parser, OpenSSL, the commit thread's isolate) and what the allocator keeps after freeing.
+      growthAfterWarmUpMB: {
+        rss: round(deltaMB(steady.map((s) => s.rssBytes)), 1),
+        heapTotal: round(deltaMB(steady.map((s) => s.heapTotalBytes)), 1),
+        heapUsed: round(deltaMB(steady.map((s) => s.heapUsedBytes)), 1),
+        external: round(deltaMB(steady.map((s) => s.externalBytes)), 1),
+        arrayBuffers: round(deltaMB(steady.map((s) => s.arrayBuffersBytes)), 1),
+        nativeOther: round(deltaMB(steady.map(nativeOther)), 1),
+      },
       samples: samples.map((s) => ({
         t: s.atSeconds,
         rssMB: round(s.rssBytes / MB, 1),
         heapMB: round(s.heapUsedBytes / MB, 1),
+        heapTotalMB: round(s.heapTotalBytes / MB, 1),
         externalMB: round(s.externalBytes / MB, 1),
+        arrayBuffersMB: round(s.arrayBuffersBytes / MB, 1),
+        nativeOtherMB: round(nativeOther(s) / MB, 1),
         cacheMB: round(s.cacheBytes / MB, 2),
       })),
     };

@@ -11,7 +11,7 @@
  *   the end and back: PerformanceObserver('longtask') (tasks ≥ 50 ms) and, for tasks under 50 ms,
  *   the longest RunTask on the renderer's main thread in a Chromium trace.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -117,12 +117,16 @@ interface TraceEvent {
   readonly ph: string;
   readonly pid: number;
   readonly tid: number;
+  readonly ts?: number;
   readonly dur?: number;
   readonly args?: { readonly name?: string };
 }
 
-/** The longest RunTask (ms) on any renderer main thread in a Chromium trace. */
-function longestRendererTaskMs(trace: Buffer): number | undefined {
+/**
+ * The longest RunTask (ms) on any renderer main thread in a Chromium trace, and what took the time
+ * inside it (the direct work events: script, style, layout, paint), so a miss can be acted on.
+ */
+function longestRendererTask(trace: Buffer): { ms: number; inside: Record<string, number> } | undefined {
   const parsed = JSON.parse(trace.toString('utf8')) as { traceEvents?: TraceEvent[] } | TraceEvent[];
   const events = Array.isArray(parsed) ? parsed : (parsed.traceEvents ?? []);
   const mains = new Set(
@@ -130,10 +134,25 @@ function longestRendererTaskMs(trace: Buffer): number | undefined {
       .filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
       .map((e) => `${e.pid}:${e.tid}`),
   );
-  const durations = events
-    .filter((e) => e.ph === 'X' && e.name === 'RunTask' && mains.has(`${e.pid}:${e.tid}`) && e.dur !== undefined)
-    .map((e) => (e.dur as number) / 1_000);
-  return durations.length ? Math.max(...durations) : undefined;
+  const onMain = events.filter((e) => e.ph === 'X' && mains.has(`${e.pid}:${e.tid}`) && e.dur !== undefined);
+  const longest = onMain
+    .filter((e) => e.name === 'RunTask')
+    .reduce<TraceEvent | undefined>((max, e) => ((e.dur ?? 0) > (max?.dur ?? -1) ? e : max), undefined);
+  if (!longest?.dur || longest.ts === undefined) return undefined;
+  const start = longest.ts;
+  const end = start + longest.dur;
+  const inside: Record<string, number> = {};
+  for (const e of onMain) {
+    if (e === longest || e.ts === undefined || e.pid !== longest.pid || e.tid !== longest.tid) continue;
+    if (e.ts < start || e.ts + (e.dur ?? 0) > end || e.name === 'RunTask') continue;
+    inside[e.name] = (inside[e.name] ?? 0) + (e.dur ?? 0) / 1_000;
+  }
+  // The eight event names that took longest in it (nested events overlap: a Layout inside a FunctionCall).
+  const top = Object.entries(inside)
+    .sort(([, a], [, b]) => b - a)
+    .slice(0, 8)
+    .map(([name, ms]) => [name, round(ms, 1)] as const);
+  return { ms: longest.dur / 1_000, inside: Object.fromEntries(top) };
 }
 
 async function measureLargeRecord(
@@ -141,7 +160,12 @@ async function measureLargeRecord(
   host: HostPage,
   bff: BenchBff,
   launch: string,
-): Promise<{ longTaskApiMs: number[]; longestTraceTaskMs: number | undefined; toRowsMs: number }> {
+): Promise<{
+  longTaskApiMs: number[];
+  longestTraceTaskMs: number | undefined;
+  longestTraceTaskInside: Record<string, number> | undefined;
+  toRowsMs: number;
+}> {
   const page = await openHostPage(browser, host);
   try {
     await page.evaluate(() => {
@@ -165,9 +189,16 @@ async function measureLargeRecord(
       await page.waitForTimeout(200);
     } finally {
       trace = await browser.stopTracing();
+      if (process.env['BENCH_TRACE_FILE']) writeFileSync(process.env['BENCH_TRACE_FILE'], trace);
     }
     const longTaskApiMs = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
-    return { longTaskApiMs, longestTraceTaskMs: longestRendererTaskMs(trace), toRowsMs };
+    const longestTask = longestRendererTask(trace);
+    return {
+      longTaskApiMs,
+      longestTraceTaskMs: longestTask?.ms,
+      longestTraceTaskInside: longestTask?.inside,
+      toRowsMs,
+    };
   } finally {
     await page.close();
   }
@@ -269,6 +300,7 @@ export async function run(_options: ScenarioOptions): Promise<ScenarioResult> {
           detail: {
             longTaskApi: { count: large.longTaskApiMs.length, maxMs: apiMax === undefined ? null : round(apiMax, 1) },
             longestTraceRunTaskMs: large.longestTraceTaskMs === undefined ? null : round(large.longestTraceTaskMs, 1),
+            longestTraceRunTaskInsideMs: large.longestTraceTaskInside ?? null,
             launchToAll600RowsPaintedMs: round(large.toRowsMs, 0),
           },
         },

@@ -206,8 +206,12 @@ interface SummaryJson {
   readonly kind: string;
   readonly patient: Record<string, unknown>;
   readonly flags: SectionJson<FlagJson>;
-  readonly results: SectionJson<ResultJson>;
+  readonly results: SectionJson<ResultJson> & { readonly history: readonly HistoryJson[] };
   readonly letters: SectionJson<LetterJson>;
+}
+interface HistoryJson {
+  readonly key: string;
+  readonly points: readonly { readonly value: { readonly value?: number }; readonly superseded?: boolean }[];
 }
 /** A row of the `audit_event` table. */
 interface AuditRow {
@@ -444,6 +448,15 @@ describe('the BFF started alone against independent FHIR servers and a host syst
         observations: [[LAB.hba1c.name, LAB.hba1c.value, LAB.hba1c.ucum]],
       },
     ]);
+    // The potassium first issued (then re-issued under the same accession) shows only in its history.
+    const potassium = summary.results.history.find((h) => h.key === `http://loinc.org|${LAB.potassium.loinc}`);
+    expect(potassium?.points.map((p) => [p.value.value, p.superseded ?? false])).toEqual([
+      [LAB.potassium.value, false],
+      [LAB.potassiumFirstIssue.value, true],
+    ]);
+    expect(
+      summary.results.items.flatMap((r) => r.observations.filter((o) => o.name.display === LAB.potassium.name)),
+    ).toEqual([expect.objectContaining({ historyKey: potassium?.key })]);
     const times = summary.results.items.map((r) => Date.parse(r.effective ?? r.issued ?? ''));
     expect(times).toEqual([...times].sort((a, b) => b - a));
 

@@ -26,7 +26,7 @@ export const gpPatients: readonly GpPatient[] = [
     gender: 'female',
     reason: 'Review after hospital discharge (acute kidney injury, urinary infection)',
     scenario:
-      'Leeds only: critical and abnormal results (creatinine 182 on admission against a baseline of 78, now 121), an amended report, discharge summary, active falls-risk flag; an inactive flag and an entered-in-error potassium must not show.',
+      'Leeds only: critical and abnormal results (creatinine 182 on admission against a baseline of 78, now 121), an amended report, a corrected CRP whose first value shows only in its history, discharge summary, active falls-risk flag; an inactive flag and an entered-in-error potassium must not show.',
   },
   {
     nhsNumber: '9994567896',

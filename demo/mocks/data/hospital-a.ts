@@ -84,11 +84,21 @@ const hartley: Resource[] = [
       { id: 'obs-5102-3', code: TEST.platelets, text: 'Platelets', value: { quantity: 312, ...UNIT.per10e9L }, range: { low: 150, high: 400 }, interpretation: 'N' },
     ],
   }),
+  // The CRP was first issued as 8.6 (a transcription slip), then corrected under the same accession
+  // number: the first version shows only in the CRP history, marked as replaced.
   ...labPanel({
-    id: 'dr-5103', patientId: HARTLEY, code: PANEL.crp, text: 'C-reactive protein',
-    effective: daysAgo(9, '18:35'), issued: daysAgo(9, '20:15'), performer: LAB, accession: acc('LTH-BS-250873'),
+    id: 'dr-5103-v1', patientId: HARTLEY, code: PANEL.crp, text: 'C-reactive protein',
+    effective: daysAgo(9, '18:35'), issued: daysAgo(9, '19:55'), performer: LAB, accession: acc('LTH-BS-250873'),
     tests: [
-      { id: 'obs-5103-1', code: TEST.crp, text: 'CRP', value: { quantity: 86, ...UNIT.mgPerL }, range: { high: 5 }, interpretation: 'H' },
+      { id: 'obs-5103-v1', code: TEST.crp, text: 'CRP', value: { quantity: 8.6, ...UNIT.mgPerL }, range: { high: 5 }, interpretation: 'H' },
+    ],
+  }),
+  ...labPanel({
+    id: 'dr-5103', patientId: HARTLEY, code: PANEL.crp, text: 'C-reactive protein', status: 'corrected',
+    effective: daysAgo(9, '18:35'), issued: daysAgo(9, '20:15'), performer: LAB, accession: acc('LTH-BS-250873'),
+    conclusion: 'Corrected report: CRP 86 mg/L (first issued as 8.6 mg/L in error).',
+    tests: [
+      { id: 'obs-5103-1', code: TEST.crp, text: 'CRP', status: 'corrected', value: { quantity: 86, ...UNIT.mgPerL }, range: { high: 5 }, interpretation: 'H' },
     ],
   }),
   ...labPanel({

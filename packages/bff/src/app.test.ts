@@ -67,6 +67,19 @@ describe('HTTP surface', () => {
     }
   });
 
+  it('answers API calls from an allowed origin with its CORS headers and Vary: Origin, errors included', async () => {
+    for (const path of ['/api/v1/summary', '/api/v1/no-such-route', '/api/v1/session']) {
+      const allowed = await t.request(path, { headers: { Origin: ALLOWED } });
+      expect(allowed.headers.get('access-control-allow-origin'), path).toBe(ALLOWED);
+      expect(allowed.headers.get('access-control-expose-headers'), path).toBe('X-Request-Id');
+      expect(allowed.headers.get('vary'), path).toBe('Origin');
+      expect(allowed.headers.get('x-request-id'), path).toMatch(/^[0-9a-f-]{36}$/);
+      const none = await t.request(path);
+      expect(none.headers.get('access-control-allow-origin'), path).toBeNull();
+      expect(none.headers.get('vary'), path).toBe('Origin');
+    }
+  });
+
   it('reports liveness and readiness', async () => {
     expect(await (await t.request('/healthz')).json()).toEqual({ status: 'ok' });
     const ready = await t.request('/readyz');

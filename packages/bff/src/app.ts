@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
@@ -12,6 +13,7 @@ import { notFoundHandler, problemHandler } from './errors/problem-handler.ts';
 import { issuerKeySets, type KeySetStatus } from './launch/issuer-key-sets.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import { Metrics } from './metrics/metrics.ts';
+import { apiCors } from './middleware/api-cors/index.ts';
 import { requestContext } from './middleware/request-context/index.ts';
 import { securityHeaders } from './middleware/security-headers/index.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -33,8 +35,8 @@ export interface AppDeps {
   readonly log?: Logger;
   /** Demo mode only: mounts the demo launch-token endpoints and trusts their key. */
   readonly demo?: DemoLauncher;
-  /** The built widget bundle; by default packages/widget/dist/care-sidebar.js, read once. */
-  readonly widgetBundle?: () => Promise<Uint8Array | undefined>;
+  /** A file of the built widget; by default read once from packages/widget/dist. */
+  readonly widgetBundle?: (file: string) => Promise<Uint8Array | undefined>;
   /** True once shutdown has begun: /readyz fails so the load balancer stops sending new work. */
   readonly draining?: () => boolean;
   /** Add the process's own metrics (CPU, memory, event loop, GC) to `/metrics`: for the process's owner. */
@@ -53,14 +55,18 @@ function methodNotAllowed(allow: string) {
     problemResponse('method-not-allowed', 405, c.get('requestId'), { Allow: allow });
 }
 
-const WIDGET_BUNDLE = fileURLToPath(new URL('../../widget/dist/care-sidebar.js', import.meta.url));
+const WIDGET_DIST = fileURLToPath(new URL('../../widget/dist/', import.meta.url));
 
 /** Reads the built bundle once; until it exists (not built yet), asks again each time. */
-function builtWidgetBundle(): () => Promise<Uint8Array | undefined> {
-  let bundle: Uint8Array | undefined;
-  return async () => {
-    bundle ??= await readFile(WIDGET_BUNDLE).catch(() => undefined);
-    return bundle;
+/** Files of the built widget, each read once. `file` is checked by the route (no path escapes dist/). */
+function builtWidgetBundle(): (file: string) => Promise<Uint8Array | undefined> {
+  const files = new Map<string, Uint8Array>();
+  return async (file) => {
+    const known = files.get(file);
+    if (known) return known;
+    const bytes = await readFile(join(WIDGET_DIST, file)).catch(() => undefined);
+    if (bytes) files.set(file, bytes);
+    return bytes;
   };
 }
 
@@ -101,13 +107,12 @@ export function createApp(deps: AppDeps): App {
   const allowed = new Set(config.allowedOrigins);
   app.use(
     '/api/*',
-    cors({
-      origin: (origin) => (allowed.has(origin) ? origin : null),
+    apiCors({
+      allowed,
       allowMethods: ['GET', 'POST'],
       allowHeaders: ['Authorization', 'Content-Type'],
       exposeHeaders: ['X-Request-Id'],
       maxAge: 600,
-      credentials: false,
     }),
   );
   app.route(

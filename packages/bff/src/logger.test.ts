@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonLogger } from './logger.ts';
+import { jsonLogger, lineBatcher } from './logger.ts';
 
 function capture(options?: Parameters<typeof jsonLogger>[1]) {
   const lines: string[] = [];
@@ -50,6 +50,17 @@ describe('jsonLogger', () => {
     expect(JSON.parse(text)).toMatchObject({ nhsNumber: '[redacted]', name: '[redacted]', requestId: 'r-2' });
   });
 
+  it('redacts those fields one level down too, without changing the object passed in', () => {
+    const { log, lines } = capture();
+    const nested = { nhsNumber: '9990000018', token: 'abc.def.ghi', source: 'hospital-a' };
+    log({ level: 'warn', msg: 'odd', detail: nested } as unknown as Parameters<typeof log>[0]);
+    expect(lines.join('')).not.toMatch(/9990000018|abc\.def\.ghi/);
+    expect(JSON.parse(lines.join(''))).toMatchObject({
+      detail: { nhsNumber: '[redacted]', token: '[redacted]', source: 'hospital-a' },
+    });
+    expect(nested.nhsNumber).toBe('9990000018');
+  });
+
   it('writes debug lines by default and drops lines below a chosen level', () => {
     const all = capture();
     all.log({ level: 'debug', msg: 'detail' });
@@ -58,5 +69,29 @@ describe('jsonLogger', () => {
     quiet.log({ level: 'info', msg: 'request' });
     quiet.log({ level: 'error', msg: 'broken' });
     expect(quiet.parsed().map((e) => e['msg'])).toEqual(['broken']);
+  });
+
+  it('writes the lines of one turn of the event loop together, in order, at the end of the turn', async () => {
+    const chunks: string[] = [];
+    const log = jsonLogger(lineBatcher((chunk) => chunks.push(chunk)));
+    log({ level: 'info', msg: 'one' });
+    log({ level: 'info', msg: 'two' });
+    expect(chunks).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(chunks).toHaveLength(1);
+    log({ level: 'info', msg: 'three' });
+    await new Promise((resolve) => setImmediate(resolve));
+    const lines = chunks.join('').trimEnd().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(['one', 'two', 'three']);
+    expect(chunks).toHaveLength(2);
+  });
+
+  it('writes at once when a turn has gathered the limit', () => {
+    const chunks: string[] = [];
+    const write = lineBatcher((chunk) => chunks.push(chunk), 10);
+    write('12345\n');
+    expect(chunks).toEqual([]);
+    write('67890\n');
+    expect(chunks).toEqual(['12345\n67890\n']);
   });
 });

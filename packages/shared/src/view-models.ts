@@ -102,6 +102,11 @@ export interface ResultObservation {
   readonly issued?: string;
   /** Parts of a multi-part result; `value` then summarises them as text. */
   readonly components?: readonly ResultComponent[];
+  /**
+   * The analyte's key in `ResultsSection.history`, present only when that history holds more than
+   * this one value (earlier results, or a value this one replaced).
+   */
+  readonly historyKey?: string;
 }
 
 /** A report (panel) and the observations it groups. */
@@ -118,6 +123,35 @@ export interface ResultReport {
   readonly observations: readonly ResultObservation[];
   /** Other sources that reported the same result (shown once). */
   readonly alsoFrom?: readonly SourceRef[];
+}
+
+/** One dated value of an analyte, for its history and trend line. */
+export interface HistoryPoint {
+  /** When the sample was taken (effective), else when the result was issued. */
+  readonly at: string;
+  readonly value: ResultValue;
+  readonly interpretation?: Interpretation;
+  readonly status: ResultStatus;
+  readonly source: SourceRef;
+  /** The report the value belongs to (`ResultReport.id`). */
+  readonly reportId: string;
+  /**
+   * A later version of the same report (same laboratory identifier) replaced this value, so it is
+   * shown only here, marked as replaced, and never in the results list or the AKI warning.
+   */
+  readonly superseded?: true;
+}
+
+/** Every value of one analyte (same code) within the results window, newest first. */
+export interface AnalyteHistory {
+  readonly key: string;
+  readonly name: CodedConcept;
+  readonly points: readonly HistoryPoint[];
+}
+
+/** The results section, with the history of each analyte that has more than one value. */
+export interface ResultsSection extends Section<ResultReport> {
+  readonly history: readonly AnalyteHistory[];
 }
 
 export interface LetterItem {
@@ -156,7 +190,7 @@ export interface SummaryView {
   readonly kind: 'summary';
   readonly patient: PatientBanner;
   readonly flags: Section<FlagItem>;
-  readonly results: Section<ResultReport>;
+  readonly results: ResultsSection;
   readonly letters: Section<LetterItem>;
   readonly generatedAt: string;
 }

@@ -177,6 +177,8 @@ function isSummaryResponse(value: unknown): value is SummaryResponse {
     value['kind'] === 'summary' &&
     isSection(value['flags']) &&
     isSection(value['results']) &&
+    isRecord(value['results']) &&
+    Array.isArray(value['results']['history']) &&
     isSection(value['letters'])
   );
 }

@@ -1,15 +1,18 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import type { LetterItem, SummaryView } from '@care-sidebar/shared';
+import type { AnalyteHistory, LetterItem, SectionName, SummaryView } from '@care-sidebar/shared';
 import styles from './care-sidebar.styles.ts';
+import resultStyles from './results.styles.ts';
+import { ProgressiveCount } from './controllers/progressive-count.ts';
 import { SummaryController, type SummaryState } from './controllers/summary-controller.ts';
 import { LetterController, type LetterState } from './controllers/letter-controller.ts';
 import { errorMessage, letterErrorMessage, SESSION_ENDED_MESSAGE } from './messages.ts';
 import { patientBanner } from './templates/patient-banner.ts';
-import { sectionFrame, type SectionCopy } from './templates/section-frame.ts';
+import { sectionFrame, type SectionChrome, type SectionCopy } from './templates/section-frame.ts';
 import { flagList } from './templates/flag-list.ts';
-import { resultList } from './templates/result-list.ts';
+import { resultList, RESULTS_PAGE_SIZE, type ResultListInput } from './templates/result-list.ts';
 import { letterList, type LetterListInput } from './templates/letter-list.ts';
-import { letterReader, READER_HEADING_ID } from './templates/letter-reader.ts';
+import { READER_HEADING_ID } from './templates/reader-heading-id.ts';
+import { LazyModule } from './controllers/lazy-module.ts';
 
 const FLAGS: SectionCopy = { name: 'flags', heading: 'Risk flags', noun: 'risk flags' };
 const RESULTS: SectionCopy = { name: 'results', heading: 'Results', noun: 'results' };
@@ -50,7 +53,7 @@ const LETTERS: SectionCopy = { name: 'letters', heading: 'Letters', noun: 'lette
  * @cssproperty --care-sidebar-warning-border-color
  */
 export class CareSidebar extends LitElement {
-  static override styles = styles;
+  static override styles = [styles, resultStyles];
 
   // `static properties` rather than decorators: Vite 8's transformer does not lower standard decorators.
   static override properties = {
@@ -65,6 +68,19 @@ export class CareSidebar extends LitElement {
   readonly #letters = new LetterController(this, (session, code) => this.#summary.sessionRejected(session, code));
   /** Whether the reader was on screen at the last render, so focus moves to it only as it opens. */
   #readerShown = false;
+  // One page of reports per task (see result-list.ts): a page is the unit drawn and redrawn.
+  readonly #resultsShown = new ProgressiveCount(this, RESULTS_PAGE_SIZE, RESULTS_PAGE_SIZE);
+  // Not needed for the first view: loaded on first use, or once the first view is on screen.
+  readonly #readerModule = new LazyModule(this, () => import('./templates/letter-reader.ts'));
+  readonly #historyModule = new LazyModule(this, () => import('./templates/analyte-history.ts'));
+  /** Result rows whose history is open; belongs to the current launch only. */
+  #expanded: ReadonlySet<string> = new Set<string>();
+  /** The histories of the summary last drawn, by key (rebuilt only when the summary changes). */
+  #histories: { readonly of: SummaryView; readonly byKey: ReadonlyMap<string, AnalyteHistory> } | undefined;
+  /** The section whose refresh control was used, to give it focus back once the new data is drawn. */
+  #refocus: SectionName | undefined;
+  /** Redraws "Updated 2 min ago" as time passes. */
+  #ticker: ReturnType<typeof setInterval> | undefined;
 
   constructor() {
     super();
@@ -77,9 +93,45 @@ export class CareSidebar extends LitElement {
     this.#summary.refresh();
   }
 
+  /**
+   * Chromium gives a frame holding the focus no focus pseudo-class and no focus event, so the
+   * letter frame's ring is driven from here: after any focus change, mark the frame if it is where
+   * the focus is. (Focus leaving the frame for the host page is heard on window.)
+   */
+  readonly #syncFrameFocus = (): void => {
+    setTimeout(() => {
+      const frame = this.renderRoot.querySelector('.letter-frame');
+      frame?.toggleAttribute('data-focused', this.shadowRoot?.activeElement === frame);
+    });
+  };
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.addEventListener('focusin', this.#syncFrameFocus);
+    this.addEventListener('focusout', this.#syncFrameFocus);
+    window.addEventListener('focusin', this.#syncFrameFocus);
+    this.#ticker = setInterval(() => {
+      if (this.#summary.state.phase === 'loaded') this.requestUpdate();
+    }, 30_000);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.removeEventListener('focusin', this.#syncFrameFocus);
+    this.removeEventListener('focusout', this.#syncFrameFocus);
+    window.removeEventListener('focusin', this.#syncFrameFocus);
+    clearInterval(this.#ticker);
+  }
+
   protected override willUpdate(changed: PropertyValues<this>): void {
     // In willUpdate, not updated: the cleared state must be drawn by this same render.
-    if (changed.has('launch') || changed.has('bffUrl')) this.#summary.load(this.bffUrl, this.launch);
+    if (changed.has('launch') || changed.has('bffUrl')) {
+      this.#summary.load(this.bffUrl, this.launch);
+      this.#resultsShown.reset();
+      this.#expanded = new Set<string>();
+      this.#histories = undefined;
+      this.#refocus = undefined;
+    }
     // A letter belongs to the session it was fetched with. A new launch, or a session that ended,
     // closes it (aborting its request) in this same render: no letter outlives its patient.
     const letter = this.#letters.state;
@@ -87,9 +139,19 @@ export class CareSidebar extends LitElement {
   }
 
   protected override updated(): void {
-    const reading = this.#reading() !== undefined;
-    if (reading && !this.#readerShown) this.renderRoot.querySelector<HTMLElement>(`#${READER_HEADING_ID}`)?.focus();
-    this.#readerShown = reading;
+    if (this.#refocus && this.#summary.state.phase !== 'loading') {
+      const section = this.#refocus;
+      this.#refocus = undefined;
+      this.renderRoot.querySelector<HTMLElement>(`[data-refresh="${section}"]`)?.focus();
+    }
+    // Focus moves to the reader's heading as soon as it is drawn (its code may arrive after the letter).
+    const heading = this.#reading() && this.renderRoot.querySelector<HTMLElement>(`#${READER_HEADING_ID}`);
+    if (heading && !this.#readerShown) heading.focus();
+    this.#readerShown = Boolean(heading);
+    if (this.#summary.state.phase === 'loaded') {
+      this.#readerModule.load();
+      this.#historyModule.load();
+    }
   }
 
   protected override render(): TemplateResult {
@@ -114,7 +176,9 @@ export class CareSidebar extends LitElement {
 
   readonly #openLetter = (item: LetterItem): void => {
     const session = this.#summary.session;
-    if (session) this.#letters.open(session, item);
+    if (!session) return;
+    this.#readerModule.load();
+    this.#letters.open(session, item);
   };
 
   readonly #closeReader = (): void => {
@@ -148,7 +212,7 @@ export class CareSidebar extends LitElement {
       case 'loading':
         return html`
           ${patientBanner({ ...(state.nhsNumber ? { nhsNumber: state.nhsNumber } : {}), loading: true, now })}
-          ${sectionFrame(FLAGS, undefined, flagList)} ${sectionFrame(RESULTS, undefined, resultList)}
+          ${sectionFrame(FLAGS, undefined, flagList)} ${sectionFrame(RESULTS, undefined, () => html``)}
           ${sectionFrame<LetterItem>(LETTERS, undefined, (items) => letterList(items, this.#letterList))}
         `;
       case 'failed':
@@ -171,25 +235,77 @@ export class CareSidebar extends LitElement {
         return html`
           ${patientBanner({ nhsNumber, patient: summary.patient, loading: false, now })}
           ${reading ? this.#reader(reading) : nothing}
-          <div class="summary" ?hidden=${reading !== undefined}>${sections(summary, this.#letterList)}</div>
+          <div class="summary" ?hidden=${reading !== undefined}>${this.#sections(summary, now)}</div>
         `;
       }
     }
   }
 
+  readonly #refreshSection = (section: SectionName): void => {
+    this.#refocus = section;
+    this.refresh();
+  };
+
+  readonly #toggleHistory = (rowKey: string): void => {
+    this.#historyModule.load();
+    // A new set, not a changed one: the result list redraws only pages whose inputs changed identity.
+    const expanded = new Set(this.#expanded);
+    if (!expanded.delete(rowKey)) expanded.add(rowKey);
+    this.#expanded = expanded;
+    this.requestUpdate();
+  };
+
+  #historiesOf(summary: SummaryView): ReadonlyMap<string, AnalyteHistory> {
+    if (this.#histories?.of !== summary) {
+      this.#histories = { of: summary, byKey: new Map(summary.results.history.map((h) => [h.key, h])) };
+    }
+    return this.#histories.byKey;
+  }
+
+  // Risk flags first, then results, then letters (DESIGN §1).
+  #sections(summary: SummaryView, now: Date): TemplateResult {
+    const chrome: SectionChrome = { now, onRefresh: this.#refreshSection };
+    const results: ResultListInput = {
+      history: this.#historiesOf(summary),
+      expanded: this.#expanded,
+      onToggleHistory: this.#toggleHistory,
+      renderHistory: lazyPart(this.#historyModule, (m) => m.analyteHistory),
+      historyState: this.#historyModule.module ? 'ready' : this.#historyModule.failed ? 'failed' : 'loading',
+      shown: this.#resultsShown.shownOf(summary.results.items),
+    };
+    return html`
+      ${sectionFrame(FLAGS, summary.flags, flagList, chrome)}
+      ${sectionFrame(RESULTS, summary.results, (items) => resultList(items, results), chrome)}
+      ${sectionFrame(LETTERS, summary.letters, (items) => letterList(items, this.#letterList), chrome)}
+    `;
+  }
+
   #reader(reading: Extract<LetterState, { phase: 'open' | 'failed' }>): TemplateResult {
+    const letterReader = this.#readerModule.module?.letterReader;
+    if (!letterReader) {
+      return html`<p class="notice" data-kind=${this.#readerModule.failed ? 'part-failed' : 'part-loading'}>
+        ${this.#readerModule.failed ? PART_FAILED : 'Opening the letter…'}
+      </p>`;
+    }
     return reading.phase === 'open'
       ? letterReader({ item: reading.item, letter: reading.letter, onBack: this.#closeReader })
       : letterReader({ item: reading.item, error: letterErrorMessage(reading.code), onBack: this.#closeReader });
   }
 }
 
-// Risk flags first, then results, then letters (DESIGN §1).
-function sections(summary: SummaryView, letters: LetterListInput): TemplateResult {
-  return html`
-    ${sectionFrame(FLAGS, summary.flags, flagList)} ${sectionFrame(RESULTS, summary.results, resultList)}
-    ${sectionFrame(LETTERS, summary.letters, (items) => letterList(items, letters))}
-  `;
+const PART_FAILED = 'This part of the sidebar could not be loaded. Check the connection and try again.';
+
+/** A lazily loaded template as a function, or a placeholder while it loads (or if it could not). */
+function lazyPart<M, A extends unknown[]>(
+  lazy: LazyModule<M>,
+  pick: (module: M) => (...args: A) => TemplateResult,
+): (...args: A) => TemplateResult {
+  const module = lazy.module;
+  if (module !== undefined) return pick(module);
+  return () =>
+    html`<p class="notice" data-kind=${lazy.failed ? 'part-failed' : 'part-loading'}>
+      ${lazy.failed ? PART_FAILED : 'Loading…'}
+    </p>`;
 }
 
 /** What the polite live region says, so screen-reader users hear loading finish or fail. */

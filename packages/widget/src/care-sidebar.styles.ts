@@ -3,7 +3,20 @@ import { css } from 'lit';
 // Public --care-sidebar-* tokens are read once here into private --_* ones (material-web's pattern).
 // Defaults are NHS identity colours; each text/background pair meets WCAG AA (4.5:1) or better.
 export default css`
+  /* The host page owns the element's box (display, size, position, margin). Nothing else of it is
+     relied on: inherited properties cross the shadow boundary, so the wrapper rule below sets them. */
   :host {
+    display: block;
+    min-width: 0;
+    background: var(--care-sidebar-background, #ffffff);
+  }
+
+  /* Every top-level element of the shadow root: the tokens (declared here, not on :host, so a page
+     rule that matches the host element cannot set the private ones) and every inherited property
+     that a host page's global CSS would otherwise pass down (e.g. * { font: 40px/3 cursive; color:
+     red; text-transform: uppercase; letter-spacing: 1em; direction: rtl }). Sizes stay in rem.
+     visibility and pointer-events stay inherited on purpose: a host may hide or disable the sidebar. */
+  :host > * {
     --_font: var(--care-sidebar-font-family, Frutiger, Arial, sans-serif);
     --_text: var(--care-sidebar-text-color, #212b32);
     --_secondary: var(--care-sidebar-secondary-text-color, #4c6272);
@@ -18,14 +31,46 @@ export default css`
     --_warning-background: var(--care-sidebar-warning-background, #fff9c4);
     --_warning-border: var(--care-sidebar-warning-border-color, #ffb81c);
 
-    display: block;
-    min-width: 0;
+    color-scheme: light;
+    color: var(--_text);
+    -webkit-text-fill-color: currentcolor;
+    -webkit-text-stroke: 0;
+    background: var(--_background);
     font-family: var(--_font);
     font-size: 1rem;
+    font-style: normal;
+    font-weight: 400;
+    font-variant: normal;
+    font-stretch: normal;
+    font-kerning: auto;
+    font-feature-settings: normal;
+    font-variation-settings: normal;
+    font-size-adjust: none;
     line-height: 1.4;
-    color: var(--_text);
-    background: var(--_background);
+    letter-spacing: normal;
+    word-spacing: normal;
+    text-transform: none;
+    text-align: start;
+    text-align-last: auto;
+    text-indent: 0;
+    text-shadow: none;
+    text-emphasis: none;
+    text-rendering: auto;
+    white-space: normal;
+    word-break: normal;
     overflow-wrap: anywhere;
+    line-break: auto;
+    hyphens: manual;
+    tab-size: 8;
+    direction: ltr;
+    writing-mode: horizontal-tb;
+    text-orientation: mixed;
+    list-style: disc outside none;
+    quotes: auto;
+    cursor: auto;
+    caret-color: auto;
+    accent-color: auto;
+    paint-order: normal;
   }
 
   :host([hidden]) {
@@ -252,8 +297,10 @@ export default css`
   }
 
   /* The frame is in the tab order (its document scrolls): a dark ring inside a yellow one. Chromium
-     does not yet match :focus or :focus-visible on a sandboxed frame holding the focus. */
-  .letter-frame:focus-visible {
+     does not match :focus or :focus-visible on a sandboxed frame holding the focus, so the component
+     sets data-focused on it as well. */
+  .letter-frame:focus-visible,
+  .letter-frame[data-focused] {
     outline: 3px solid #212b32;
     outline-offset: 0;
     box-shadow: 0 0 0 6px #ffeb3b;
@@ -337,7 +384,8 @@ export default css`
     .letter-open:focus-visible,
     .back:focus-visible,
     .reader-heading:focus-visible,
-    .letter-frame:focus-visible {
+    .letter-frame:focus-visible,
+    .letter-frame[data-focused] {
       outline: 3px solid Highlight;
       outline-offset: 2px;
     }

@@ -206,7 +206,8 @@ describe('<care-sidebar>', () => {
     it('shows how old each section is, keeping the exact time machine-readable', async () => {
       const { el } = await loaded(PATIENT_A.launch);
       const time = sectionEl(el, 'results').querySelector('.as-of time');
-      expect(textOf(sectionEl(el, 'results').querySelector('.as-of')!)).to.equal('Updated 14:02, 25-Nov-2026');
+      // Older than a day: the date and time itself (the fixtures' AS_OF is in the past).
+      expect(textOf(sectionEl(el, 'results').querySelector('.as-of p')!)).to.equal('Updated 14:02, 25-Nov-2026');
       expect(time!.getAttribute('datetime')).to.equal(AS_OF);
     });
 
@@ -265,6 +266,7 @@ describe('<care-sidebar>', () => {
       servePatients((p) =>
         summaryFor(p, {
           results: {
+            history: [],
             status: 'partial',
             asOf: AS_OF,
             items: p.results.filter((r) => r.source.id === HOSPITAL_A.id),
@@ -285,6 +287,7 @@ describe('<care-sidebar>', () => {
       servePatients((p) =>
         summaryFor(p, {
           results: {
+            history: [],
             status: 'partial',
             asOf: AS_OF,
             items: p.results,
@@ -305,6 +308,7 @@ describe('<care-sidebar>', () => {
       servePatients((p) =>
         summaryFor(p, {
           results: {
+            history: [],
             status: 'unavailable',
             items: [],
             sources: [

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { formatAge, formatDate, formatDateTime } from './format.ts';
+import { formatAge, formatAgo, formatDate, formatDateTime } from './format.ts';
 
 describe('formatDate', () => {
   it('writes a FHIR date as DD-Mon-YYYY without shifting it through a time zone', () => {
@@ -57,5 +57,29 @@ describe('formatAge', () => {
   it('gives nothing for a birth date it cannot read or in the future', () => {
     expect(formatAge('1957', now)).to.equal('');
     expect(formatAge('2027-01-01', now)).to.equal('');
+  });
+});
+
+describe('formatAgo', () => {
+  const now = new Date('2026-11-25T14:02:30Z');
+  const ago = (seconds: number) => formatAgo(new Date(now.getTime() - seconds * 1000).toISOString(), now);
+
+  it('says "just now" under a minute, and for a time ahead of this clock', () => {
+    expect(ago(0)).to.equal('just now');
+    expect(ago(59)).to.equal('just now');
+    expect(ago(-300)).to.equal('just now');
+  });
+
+  it('counts whole minutes under an hour, and whole hours under a day', () => {
+    expect(ago(60)).to.equal('1 min ago');
+    expect(ago(3599)).to.equal('59 min ago');
+    expect(ago(3600)).to.equal('1 h ago');
+    expect(ago(86_399)).to.equal('23 h ago');
+  });
+
+  it('gives the date and time in UK time from a day on, and unreadable input as it is', () => {
+    expect(ago(86_400)).to.equal('14:02, 24-Nov-2026');
+    expect(formatAgo('2026-07-01T09:00:00Z', now)).to.equal('10:00, 01-Jul-2026');
+    expect(formatAgo('not a date', now)).to.equal('not a date');
   });
 });

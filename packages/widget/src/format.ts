@@ -96,3 +96,18 @@ export function formatAge(birthDate: string, now: Date): string {
   );
   return days >= 7 ? `${Math.floor(days / 7)}w` : `${days}d`;
 }
+
+/**
+ * How old data is, for "Updated 2 min ago": "just now" under a minute, minutes under an hour,
+ * hours under a day, then the date and time as `formatDateTime` gives it. A time in the future (clock skew) reads "just now".
+ */
+export function formatAgo(iso: string, now: Date): string {
+  const instant = parseInstant(iso);
+  if (!instant) return iso;
+  const minutes = Math.floor((now.getTime() - instant.getTime()) / 60_000);
+  if (minutes < 1) return 'just now';
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours} h ago`;
+  return formatDateTime(iso);
+}

@@ -123,23 +123,26 @@ function summaryBody(nhsNumber: string, launchId: number): SummaryResponse {
         severity: 'high',
       },
     ]),
-    results: okSection([
-      {
-        id: `report-${nhsNumber}-${launchId}`,
-        source: HOSPITAL_B,
-        name: { display: `Panel ${tag}` },
-        status: 'final',
-        effective: AS_OF,
-        observations: [
-          {
-            id: `obs-${nhsNumber}-${launchId}`,
-            name: { display: `Test ${nhsNumber}` },
-            status: 'final',
-            value: { kind: 'text', text: `Value ${tag}` },
-          },
-        ],
-      },
-    ]),
+    results: {
+      ...okSection([
+        {
+          id: `report-${nhsNumber}-${launchId}`,
+          source: HOSPITAL_B,
+          name: { display: `Panel ${tag}` },
+          status: 'final',
+          effective: AS_OF,
+          observations: [
+            {
+              id: `obs-${nhsNumber}-${launchId}`,
+              name: { display: `Test ${nhsNumber}` },
+              status: 'final',
+              value: { kind: 'text', text: `Value ${tag}` },
+            },
+          ],
+        },
+      ]),
+      history: [],
+    },
     letters: okSection([
       {
         id: `letter-${nhsNumber}-${launchId}`,

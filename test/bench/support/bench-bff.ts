@@ -59,6 +59,10 @@ export interface WorkerStats {
   readonly heapUsedBytes: number;
   readonly externalBytes: number;
   readonly cacheBytes: number;
+  readonly heapTotalBytes: number;
+  readonly arrayBuffersBytes: number;
+  readonly auditBatches: number;
+  readonly auditRecords: number;
 }
 
 export interface BenchBff {
@@ -100,7 +104,15 @@ export async function startBenchBff(options: BenchBffOptions): Promise<BenchBff>
   let child: ChildProcess;
   try {
     child = fork(WORKER, [configPath], {
-      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', [SECRET_ENV]: randomBytes(32).toString('base64url') },
+      // BENCH_BFF_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the BFF under a scenario's load.
+      execArgv: [...process.execArgv, ...(process.env['BENCH_BFF_NODE_FLAGS']?.split(' ').filter(Boolean) ?? [])],
+      env: {
+        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+        [SECRET_ENV]: randomBytes(32).toString('base64url'),
+        ...(process.env['BENCH_AUDIT_COMMIT_THREAD'] !== undefined
+          ? { BENCH_AUDIT_COMMIT_THREAD: process.env['BENCH_AUDIT_COMMIT_THREAD'] }
+          : {}),
+      },
       stdio: ['ignore', logFd, 'pipe', 'ipc'],
     });
   } finally {
@@ -179,6 +191,10 @@ export async function startBenchBff(options: BenchBffOptions): Promise<BenchBff>
         heapUsedBytes: m.heapUsedBytes,
         externalBytes: m.externalBytes,
         cacheBytes: m.cacheBytes,
+        heapTotalBytes: m.heapTotalBytes,
+        arrayBuffersBytes: m.arrayBuffersBytes,
+        auditBatches: m.auditBatches,
+        auditRecords: m.auditRecords,
       };
     },
   };

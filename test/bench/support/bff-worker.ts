@@ -24,6 +24,12 @@ export type WorkerMessage =
       readonly externalBytes: number;
       /** The source cache's calculated size (lru-cache maxSize accounting). */
       readonly cacheBytes: number;
+      /** V8 heap size (committed), and memory held by ArrayBuffers (part of `external`). */
+      readonly heapTotalBytes: number;
+      readonly arrayBuffersBytes: number;
+      /** Audit group commits so far: batches and the records in them. */
+      readonly auditBatches: number;
+      readonly auditRecords: number;
     }
   | { readonly type: 'stopped' };
 
@@ -39,7 +45,10 @@ if (!configPath || !process.send) {
 const config = loadConfig(configPath, process.env);
 const audit = SqliteAuditStore.open(config.audit.url.replace(/^sqlite:/, ''), {
   groupCommitMs: config.audit.groupCommitMs,
+  // BENCH_AUDIT_COMMIT_THREAD=0 commits on the event loop instead (for comparison).
+  commitThread: process.env['BENCH_AUDIT_COMMIT_THREAD'] !== '0',
 });
+await audit.ready();
 const { app, cache } = createApp({
   config,
   clock: () => new Date(),
@@ -63,6 +72,10 @@ process.on('message', (message: WorkerRequest) => {
         heapUsedBytes: memory.heapUsed,
         externalBytes: memory.external,
         cacheBytes: cache.sizeBytes,
+        heapTotalBytes: memory.heapTotal,
+        arrayBuffersBytes: memory.arrayBuffers,
+        auditBatches: audit.commitStats.batches,
+        auditRecords: audit.commitStats.records,
       });
       return;
     }

@@ -72,6 +72,8 @@ interface LabValue {
 
 export const LAB = {
   potassium: { name: 'Potassium', loinc: '6298-4', value: 6.1, ucum: 'mmol/L' },
+  /** The potassium as first issued, before the report was re-issued under the same accession number. */
+  potassiumFirstIssue: { name: 'Potassium', loinc: '6298-4', value: 7.4, ucum: 'mmol/L' },
   urea: { name: 'Urea', loinc: '22664-7', value: 14.7, ucum: 'mmol/L' },
   hba1c: { name: 'Haemoglobin A1c', loinc: '4548-4', value: 61.2, ucum: 'mmol/mol' },
   haemoglobinInError: { name: 'Haemoglobin', loinc: '718-7', value: 83.5, ucum: 'g/L' },
@@ -263,6 +265,8 @@ function flag(
   };
 }
 
+const UE_ACCESSION: Identifier = { system: 'https://calderbrook.example/Id/lab-accession', value: 'CB-BS-26-114873' };
+
 /** Calderbrook: string ids, Marigold, Thaddeus and Perpetua. */
 export function calderbrookResources(now: Date): (base: string) => Resource[] {
   return (base) => {
@@ -276,7 +280,18 @@ export function calderbrookResources(now: Date): (base: string) => Resource[] {
       patient(p, PERPETUA, mrn('CB0093356'), 'female'),
 
       // Marigold: a final U&E panel, an entered-in-error FBC (newer!), a lone HbA1c, a heart rate (not a lab result).
-      report(base, 'cb-dr-ue-1', m, REPORT.ue, at(now, RESULT_DAYS_AGO.ue), ['cb-obs-k-1', 'cb-obs-urea-1']),
+      // The U&E was first issued with another potassium and re-issued an hour later under the same
+      // accession number: the first issue must show only in the potassium's history.
+      {
+        ...report(base, 'cb-dr-ue-0', m, REPORT.ue, at(now, RESULT_DAYS_AGO.ue), ['cb-obs-k-0']),
+        identifier: [UE_ACCESSION],
+      },
+      observation(base, 'cb-obs-k-0', m, LAB.potassiumFirstIssue, at(now, RESULT_DAYS_AGO.ue)),
+      {
+        ...report(base, 'cb-dr-ue-1', m, REPORT.ue, at(now, RESULT_DAYS_AGO.ue), ['cb-obs-k-1', 'cb-obs-urea-1']),
+        identifier: [UE_ACCESSION],
+        issued: at(now, RESULT_DAYS_AGO.ue - 1 / 24),
+      },
       observation(base, 'cb-obs-k-1', m, LAB.potassium, at(now, RESULT_DAYS_AGO.ue)),
       observation(base, 'cb-obs-urea-1', m, LAB.urea, at(now, RESULT_DAYS_AGO.ue)),
       report(

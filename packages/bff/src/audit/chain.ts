@@ -88,15 +88,23 @@ export function recordFrom(seq: number, f: StoredFields, hash: string, prevHash:
  * or re-inserting a record breaks the chain (the GP Connect audit sequence number, RFC 6962's idea).
  */
 export function chainHash(seq: number, f: StoredFields, prevHash: string): string {
-  const canonical = JSON.stringify([1 /* canonical form version */, seq, ...orderedFields(f)]);
+  return chainHashOfOrdered(seq, orderedFields(f), prevHash);
+}
+
+/** chainHash of fields already in their fixed order (orderedFields). */
+export function chainHashOfOrdered(seq: number, ordered: OrderedFields, prevHash: string): string {
+  const canonical = JSON.stringify([1 /* canonical form version */, seq, ...ordered]);
   return createHash('sha256').update(prevHash).update('\n').update(canonical).digest('hex');
 }
+
+/** The stored fields as orderedFields gives them. */
+export type OrderedFields = readonly (string | boolean | null)[];
 
 /**
  * The stored fields in their one fixed order: the canonical form hashes them in this order and
  * both stores insert them in this order (their columns are listed the same way).
  */
-export function orderedFields(f: StoredFields): readonly (string | boolean | null)[] {
+export function orderedFields(f: StoredFields): OrderedFields {
   return [
     f.at,
     f.requestId,

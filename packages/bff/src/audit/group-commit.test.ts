@@ -1,7 +1,83 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GroupCommitQueue } from './group-commit.ts';
 
+/** Settles after two turns of the event loop (setImmediate is never faked below). */
+const twoTurns = () => new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
 describe('GroupCommitQueue', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('leader: a lone append commits in the same turn of the event loop, with no timer to wait for', async () => {
+    // Timers are frozen: a queue that waited for any timer (even 0 ms) would never commit here.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    const batches: number[][] = [];
+    const q = new GroupCommitQueue<number, number>((items) => (batches.push([...items]), [...items]), {
+      windowMs: 0,
+      maxBatch: 100,
+      maxPending: 1_000,
+    });
+    let done = false;
+    const p = q.push(7).then((r) => ((done = true), r));
+    await twoTurns();
+    expect(done).toBe(true);
+    expect(await p).toBe(7);
+    // Pushed in one turn: one batch.
+    await Promise.all([q.push(1), q.push(2), q.push(3)]);
+    expect(batches).toEqual([[7], [1, 2, 3]]);
+  });
+
+  it('followers: appends arriving while a commit is in flight share the next commit, which starts as soon as it ends', async () => {
+    const batches: number[][] = [];
+    let release = deferred();
+    const started: (() => void)[] = [];
+    const q = new GroupCommitQueue<number, number>(
+      async (items) => {
+        batches.push([...items]);
+        started.shift()?.();
+        await release.promise;
+        return [...items];
+      },
+      { windowMs: 0, maxBatch: 100, maxPending: 1_000 },
+    );
+    const leaderStarted = new Promise<void>((r) => started.push(r));
+    const leader = q.push(1);
+    await leaderStarted;
+    const followers = [q.push(2), q.push(3), q.push(4)];
+    await twoTurns();
+    expect(batches).toEqual([[1]]); // one batch at a time: the followers wait for the leader's commit
+    const firstRelease = release;
+    release = deferred();
+    release.resolve();
+    firstRelease.resolve();
+    expect(await leader).toBe(1);
+    expect(await Promise.all(followers)).toEqual([2, 3, 4]);
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+    expect(q.stats).toEqual({ batches: 2, records: 4 });
+  });
+
+  it('windowMs > 0: the leader waits up to that long for company', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const batches: number[][] = [];
+    const q = new GroupCommitQueue<number, number>((items) => (batches.push([...items]), [...items]), {
+      windowMs: 20,
+      maxBatch: 100,
+      maxPending: 1_000,
+    });
+    const first = q.push(1);
+    await twoTurns();
+    expect(batches).toEqual([]);
+    const second = q.push(2);
+    vi.advanceTimersByTime(20);
+    expect(await Promise.all([first, second])).toEqual([1, 2]);
+    expect(batches).toEqual([[1, 2]]);
+  });
+
   it('commits concurrent items together and resolves each with its own result', async () => {
     const batches: number[][] = [];
     const q = new GroupCommitQueue<number, number>((items) => (batches.push([...items]), items.map((i) => i * 2)), {

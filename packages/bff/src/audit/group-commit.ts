@@ -1,7 +1,11 @@
 import { AuditUnavailableError } from './audit-store.ts';
 
 export interface GroupCommitOptions {
-  /** How long the first item of a batch waits for company before the batch is committed. */
+  /**
+   * Extra time the first item of a batch may wait for company when no batch is in flight. 0 (the
+   * default of `audit.groupCommitMs`) adds no wait: the batch commits in the same turn of the event
+   * loop, and only items that arrive while a commit is in flight wait — for the next batch.
+   */
   readonly windowMs: number;
   /** Most items in one transaction. */
   readonly maxBatch: number;
@@ -23,16 +27,22 @@ interface Waiting<T, R> {
 }
 
 /**
- * Group commit: many concurrent appends share one transaction and one fsync. The first item of a
- * batch waits at most `windowMs`; one batch is committed at a time, and whatever arrived meanwhile
- * goes in the next. Each append settles only when its own batch has committed, and a failed batch
- * rejects every append in it — so "resolved" always means "durable".
+ * Group commit, leader/follower: many concurrent appends share one transaction and one fsync
+ * without waiting for a timer. When no batch is in flight, the first item (the leader) starts a
+ * batch at the end of the current turn of the event loop (setImmediate), taking every item pushed in
+ * that turn; items pushed while a batch is being committed (the followers) all go in the next batch,
+ * which starts as soon as that commit ends. So a lone append pays one commit and nothing more, and
+ * under load the batch grows with the commit time. `windowMs` > 0 adds an optional wait for the
+ * leader (the behaviour before leader/follower). One batch is committed at a time, at most
+ * `maxBatch` items each. Each append settles only when its own batch has committed, and a failed
+ * batch rejects every append in it — so "resolved" always means "durable".
  */
 export class GroupCommitQueue<T, R> {
   readonly #commit: (items: readonly T[]) => Promise<R[]> | R[];
   readonly #options: GroupCommitOptions;
   #pending: Waiting<T, R>[] = [];
   #timer: NodeJS.Timeout | undefined;
+  #immediate: NodeJS.Immediate | undefined;
   #flushing: Promise<void> | undefined;
   #closed = false;
   readonly #observers = new Set<CommitObserver>();
@@ -71,8 +81,7 @@ export class GroupCommitQueue<T, R> {
       return Promise.reject(new AuditUnavailableError('the audit queue is full'));
     return new Promise<R>((resolve, reject) => {
       this.#pending.push({ item, resolve, reject });
-      if (this.#pending.length >= this.#options.maxBatch) this.#kick(0);
-      else this.#kick(this.#options.windowMs);
+      this.#schedule();
     });
   }
 
@@ -90,14 +99,25 @@ export class GroupCommitQueue<T, R> {
     await this.flush();
   }
 
-  #kick(delayMs: number): void {
-    if (this.#flushing) return; // the running batch schedules the next one when it ends
-    if (this.#timer && delayMs > 0) return;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
+  /** Starts a batch soon: at the end of this turn (leader), after the window, or when the running one ends (followers). */
+  #schedule(): void {
+    if (this.#flushing) return; // a follower: the running batch starts the next one when it ends
+    if (this.#options.windowMs > 0 && this.#pending.length < this.#options.maxBatch) {
+      this.#timer ??= setTimeout(() => {
+        this.#timer = undefined;
+        void this.#run();
+      }, this.#options.windowMs);
+      return;
+    }
+    this.#startSoon();
+  }
+
+  /** Runs the next batch at the end of the current turn of the event loop, after this turn's pushes. */
+  #startSoon(): void {
+    this.#immediate ??= setImmediate(() => {
+      this.#immediate = undefined;
       void this.#run();
-    }, delayMs);
+    });
   }
 
   #run(): Promise<void> {
@@ -105,6 +125,10 @@ export class GroupCommitQueue<T, R> {
     if (this.#timer) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
+    }
+    if (this.#immediate) {
+      clearImmediate(this.#immediate);
+      this.#immediate = undefined;
     }
     const batch = this.#pending.splice(0, this.#options.maxBatch);
     if (batch.length === 0) return Promise.resolve();
@@ -124,8 +148,8 @@ export class GroupCommitQueue<T, R> {
         for (const w of batch) w.reject(error);
       } finally {
         this.#flushing = undefined;
-        // Items that arrived during the commit have already waited: commit them straight away.
-        if (this.#pending.length > 0 && !this.#timer) this.#timer = setTimeout(() => void this.#run(), 0);
+        // The followers, which arrived during the commit, have already waited: commit them straight away.
+        if (this.#pending.length > 0) this.#startSoon();
       }
     })();
     return this.#flushing;

@@ -8,8 +8,11 @@ export async function openAuditStore(
   audit: Config['audit'],
   options: { password?: string; applicationName?: string } = {},
 ): Promise<AuditLog> {
-  if (audit.url.startsWith('sqlite:'))
-    return SqliteAuditStore.fromUrl(audit.url, { groupCommitMs: audit.groupCommitMs });
+  if (audit.url.startsWith('sqlite:')) {
+    const store = SqliteAuditStore.fromUrl(audit.url, { groupCommitMs: audit.groupCommitMs });
+    await store.ready();
+    return store;
+  }
   return PostgresAuditStore.open({
     url: audit.url,
     groupCommitMs: audit.groupCommitMs,

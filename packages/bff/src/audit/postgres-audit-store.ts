@@ -201,7 +201,7 @@ export class PostgresAuditStore implements AuditLog {
   private constructor(pool: pg.Pool, options: PostgresAuditOptions) {
     this.#pool = pool;
     this.#queue = new GroupCommitQueue((entries) => this.#commit(entries), {
-      windowMs: options.groupCommitMs ?? 2,
+      windowMs: options.groupCommitMs ?? 0,
       maxBatch: options.maxBatch ?? 2_000,
       maxPending: options.maxPending ?? 20_000,
     });

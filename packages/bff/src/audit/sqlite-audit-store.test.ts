@@ -166,6 +166,41 @@ describe('SqliteAuditStore', () => {
     expect(() => SqliteAuditStore.open(path)).toThrow(/schema version 99 is newer/);
   });
 
+  it('commits off the event loop: while a batch waits for the write lock, timers still run; then it commits', async () => {
+    const path = tempDb();
+    const store = SqliteAuditStore.open(path, { busyTimeoutMs: 5_000 });
+    await store.ready();
+    await store.append(entry({ requestId: 'before' }));
+    const other = new DatabaseSync(path);
+    other.exec('BEGIN IMMEDIATE'); // another writer holds the lock
+    let settled = false;
+    const waiting = store.append(entry({ requestId: 'while-locked' })).finally(() => (settled = true));
+    // A commit on the event loop would block it here, busy-waiting for the lock that only this loop can release.
+    const timerRan = await new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 100));
+    expect(timerRan).toBe(true);
+    expect(settled).toBe(false);
+    other.exec('COMMIT');
+    other.close();
+    expect(await waiting).toMatchObject({ requestId: 'while-locked', seq: 2 });
+    expect((await store.recent(1))[0]?.requestId).toBe('while-locked');
+    expect(await verifyChain(store)).toMatchObject({ ok: true, records: 2 });
+    await store.close();
+  });
+
+  it('a batch that fails on the commit thread rejects its appends; the next one commits', async () => {
+    const path = tempDb();
+    const store = SqliteAuditStore.open(path, { busyTimeoutMs: 50 });
+    await store.append(entry({ requestId: 'first' }));
+    const other = new DatabaseSync(path);
+    other.exec('BEGIN IMMEDIATE');
+    await expect(store.append(entry({ requestId: 'refused' }))).rejects.toThrow(/locked|busy/i);
+    other.exec('ROLLBACK');
+    other.close();
+    expect(await store.append(entry({ requestId: 'after' }))).toMatchObject({ seq: 2 });
+    expect((await store.query({ limit: 10 })).map((r) => r.requestId)).toEqual(['first', 'after']);
+    await store.close();
+  });
+
   it('rejects the append when the database cannot be written, and ping says so', async () => {
     const store = SqliteAuditStore.open(':memory:');
     await store.close();

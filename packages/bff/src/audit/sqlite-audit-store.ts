@@ -11,8 +11,18 @@ import type {
   PurgeResult,
 } from './audit-store.ts';
 import { AuditUnavailableError } from './audit-store.ts';
-import { chainHash, GENESIS_HASH, orderedFields, recordFrom, type StoredFields, storedFields } from './chain.ts';
+import {
+  chainHash,
+  chainHashOfOrdered,
+  GENESIS_HASH,
+  type OrderedFields,
+  orderedFields,
+  recordFrom,
+  type StoredFields,
+  storedFields,
+} from './chain.ts';
 import { type CommitObserver, GroupCommitQueue } from './group-commit.ts';
+import { SqliteCommitThread } from './sqlite-commit-thread.ts';
 
 const NO_UPDATE_TRIGGER = `CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;`;
 const NO_DELETE_TRIGGER = `CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;`;
@@ -140,15 +150,20 @@ const INSERT = `INSERT INTO audit_event (seq, at, request_id, action, outcome, r
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 export interface SqliteAuditOptions {
-  /** Group-commit window (ms). */
+  /** Extra wait (ms) for company before a group commit when none is in flight; 0 (default) = none (group-commit.ts). */
   readonly groupCommitMs?: number;
   readonly maxBatch?: number;
   readonly maxPending?: number;
   /** How long a write waits for a lock held by another connection before the batch fails. */
   readonly busyTimeoutMs?: number;
+  /**
+   * Commit batches of several records on a worker thread (default), so the event loop is not held
+   * for their fsync; false commits every batch on the event loop, on the store's own connection.
+   */
+  readonly commitThread?: boolean;
 }
 
-interface Connection {
+export interface Connection {
   readonly db: DatabaseSync;
   readonly insert: StatementSync;
   readonly head: StatementSync;
@@ -159,7 +174,9 @@ interface Connection {
  * The embedded audit store: SQLite through node:sqlite, WAL with synchronous=FULL so a
  * committed record survives a power cut (https://www.sqlite.org/pragma.html#pragma_synchronous).
  * Appends are group-committed: one transaction and one fsync per batch. node:sqlite is
- * synchronous, so a batch holds the event loop for its commit (about one fsync).
+ * synchronous, so batches of several records are committed on a worker thread with its own
+ * connection (sqlite-commit-thread.ts) and the event loop is not held for their fsync; a lone
+ * record, reads, jti claims, readiness and purge use this connection.
  * After a failed batch the connection is reopened before the next one, so the store recovers by
  * itself when the file becomes writable again.
  */
@@ -170,13 +187,19 @@ export class SqliteAuditStore implements AuditLog {
   #reopen = false;
   #closed = false;
   readonly #queue: GroupCommitQueue<AuditEntry, AuditRecord>;
+  /** Where batches are committed for a database file; an in-memory database commits on its own connection. */
+  readonly #thread: SqliteCommitThread | undefined;
 
   private constructor(path: string, conn: Connection, options: SqliteAuditOptions) {
     this.#path = path;
     this.#conn = conn;
     this.#busyTimeoutMs = options.busyTimeoutMs ?? 1_000;
-    this.#queue = new GroupCommitQueue((entries) => this.#commit(entries), {
-      windowMs: options.groupCommitMs ?? 2,
+    this.#thread =
+      path === ':memory:' || options.commitThread === false
+        ? undefined
+        : new SqliteCommitThread(path, this.#busyTimeoutMs);
+    this.#queue = new GroupCommitQueue((entries) => this.#commitBatch(entries), {
+      windowMs: options.groupCommitMs ?? 0,
       maxBatch: options.maxBatch ?? 2_000,
       maxPending: options.maxPending ?? 20_000,
     });
@@ -204,6 +227,11 @@ export class SqliteAuditStore implements AuditLog {
       }
     }
     return this.#queue.push(entry);
+  }
+
+  /** Resolves when the store is ready to commit without delay (its commit thread has started). */
+  async ready(): Promise<void> {
+    await this.#thread?.ready();
   }
 
   /** Appends waiting for their batch to commit. */
@@ -249,6 +277,39 @@ export class SqliteAuditStore implements AuditLog {
       this.#reopen = true;
       throw err;
     }
+    return this.#finish(conn, work);
+  }
+
+  /**
+   * Like #transaction, but only if the write lock is free now: undefined, with nothing written, when
+   * another connection holds it — instead of waiting up to busy_timeout on the event loop.
+   */
+  #transactionIfUnlocked<R>(work: (conn: Connection) => R): R | undefined {
+    let conn: Connection;
+    try {
+      conn = this.#connection();
+    } catch (err) {
+      this.#reopen = true;
+      throw err;
+    }
+    try {
+      conn.db.exec('PRAGMA busy_timeout = 0');
+      try {
+        conn.db.exec('BEGIN IMMEDIATE');
+      } finally {
+        conn.db.exec(`PRAGMA busy_timeout = ${Math.trunc(this.#busyTimeoutMs)}`);
+      }
+    } catch (err) {
+      if (conn.db.isTransaction) return this.#finish(conn, work); // only restoring busy_timeout failed
+      if (isBusy(err)) return undefined;
+      this.#reopen = true;
+      throw err;
+    }
+    return this.#finish(conn, work);
+  }
+
+  /** Runs `work` in the transaction just begun and commits; a failure rolls back and marks the connection for reopening. */
+  #finish<R>(conn: Connection, work: (conn: Connection) => R): R {
     try {
       const result = work(conn);
       conn.db.exec('COMMIT');
@@ -266,6 +327,31 @@ export class SqliteAuditStore implements AuditLog {
 
   #commit(entries: readonly AuditEntry[]): AuditRecord[] {
     return this.#transaction((conn) => appendAll(conn, entries));
+  }
+
+  /**
+   * A lone record (nothing else was waiting: the store is idle) is committed right here if the write
+   * lock is free, which spares it two hand-offs between threads; a batch of several — the store is
+   * busy — or a lone record meeting another writer's lock goes to the commit thread, so the requests
+   * behind it are held up neither by its fsync nor by the wait for the lock. Either way one batch at
+   * a time, each in its own transaction that reads the chain head under the write lock.
+   */
+  #commitBatch(entries: readonly AuditEntry[]): AuditRecord[] | Promise<AuditRecord[]> {
+    if (!this.#thread) return this.#commit(entries);
+    if (entries.length === 1) {
+      // Only while the lock is free: held by another writer, the wait is the commit thread's, not the loop's.
+      const records = this.#transactionIfUnlocked((conn) => appendAll(conn, entries));
+      if (records) return records;
+    }
+    return this.#commitOnThread(entries);
+  }
+
+  /** One batch, committed and fsynced on the commit thread while the event loop goes on. */
+  async #commitOnThread(entries: readonly AuditEntry[]): Promise<AuditRecord[]> {
+    const thread = this.#thread;
+    if (this.#closed || !thread) throw new AuditUnavailableError('the audit store is closed');
+    const chain = await thread.commit(entries.map((entry) => orderedFields(storedFields(entry))));
+    return entries.map((entry, i) => ({ ...entry, ...(chain[i] as ChainLink) }));
   }
 
   claimJti(issuer: string, jti: string, expiresAt: Date, now: Date): Promise<boolean> {
@@ -401,6 +487,7 @@ export class SqliteAuditStore implements AuditLog {
     if (this.#closed) return;
     await this.#queue.close();
     this.#closed = true;
+    await this.#thread?.close();
     if (this.#conn.db.isOpen) {
       try {
         // Leave a tidy file behind: the WAL folded into the database.
@@ -413,7 +500,7 @@ export class SqliteAuditStore implements AuditLog {
   }
 }
 
-function connect(path: string, busyTimeoutMs: number, runMigrations: boolean): Connection {
+export function connect(path: string, busyTimeoutMs: number, runMigrations: boolean): Connection {
   const db = new DatabaseSync(path);
   try {
     db.exec('PRAGMA journal_mode = WAL');
@@ -437,22 +524,46 @@ function connect(path: string, busyTimeoutMs: number, runMigrations: boolean): C
 }
 
 /** Inside a write transaction: numbers, chains and inserts the entries, then moves the head. */
-function appendAll(conn: Connection, entries: readonly AuditEntry[]): AuditRecord[] {
+export function appendAll(conn: Connection, entries: readonly AuditEntry[]): AuditRecord[] {
+  const chain = appendOrdered(
+    conn,
+    entries.map((entry) => orderedFields(storedFields(entry))),
+  );
+  return entries.map((entry, i) => ({ ...entry, ...(chain[i] as ChainLink) }));
+}
+
+/** Where a record sits in the chain. */
+export interface ChainLink {
+  readonly seq: number;
+  readonly hash: string;
+  readonly prevHash: string;
+}
+
+/**
+ * appendAll for records already in their stored, ordered form (orderedFields): what the commit
+ * thread receives, flat arrays of strings being far cheaper to pass between threads than entries.
+ */
+export function appendOrdered(conn: Connection, rows: readonly OrderedFields[]): ChainLink[] {
   const head = conn.head.get() as { head_seq: number; head_hash: string } | undefined;
   let seq = head?.head_seq ?? 0;
   let prev = head?.head_hash ?? GENESIS_HASH;
-  const records: AuditRecord[] = [];
-  for (const entry of entries) {
+  const links: ChainLink[] = [];
+  for (const row of rows) {
     seq++;
-    const f = storedFields(entry);
-    const hash = chainHash(seq, f, prev);
+    const hash = chainHashOfOrdered(seq, row, prev);
     // SQLite has no boolean type: user_verified is stored as 0/1.
-    conn.insert.run(seq, ...orderedFields(f).map((v) => (typeof v === 'boolean' ? Number(v) : v)), prev, hash);
-    records.push({ ...entry, seq, hash, prevHash: prev });
+    conn.insert.run(seq, ...row.map((v) => (typeof v === 'boolean' ? Number(v) : v)), prev, hash);
+    links.push({ seq, hash, prevHash: prev });
     prev = hash;
   }
   conn.setHead.run(seq, prev);
-  return records;
+  return links;
+}
+
+/** SQLITE_BUSY (5), also as an extended result code: another connection holds the lock. */
+function isBusy(err: unknown): boolean {
+  const code = (err as { errcode?: unknown }).errcode;
+  return typeof code === 'number' && (code & 0xff) === 5;
 }
 
 function migrate(db: DatabaseSync): void {

@@ -103,8 +103,11 @@ export const configSchema = z
           .default('sqlite:./data/audit.db'),
         /** The environment variable holding the PostgreSQL password (else pg reads PGPASSWORD, ~/.pgpass). */
         passwordEnv: envName.optional(),
-        /** How long the first record of a group commit waits for others (ms). */
-        groupCommitMs: z.int().min(0).max(50).default(2),
+        /**
+         * Extra time (ms) the first record of a group commit may wait for others when no commit is in
+         * flight. 0 (default): none — it commits at once, and records arriving during a commit share the next.
+         */
+        groupCommitMs: z.int().min(0).max(50).default(0),
         /** Who may read the audit (GET /api/v1/audit): API keys by SHA-256 (hex), and launch-token roles. */
         readers: z
           .strictObject({
@@ -122,7 +125,7 @@ export const configSchema = z
       })
       .default({
         url: 'sqlite:./data/audit.db',
-        groupCommitMs: 2,
+        groupCommitMs: 0,
         readers: { apiKeySha256: [], igRoles: [] },
         retention: { days: null },
       }),

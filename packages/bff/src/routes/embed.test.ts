@@ -34,6 +34,40 @@ describe('embedding', () => {
     expect(new Uint8Array(await res.arrayBuffer())).toEqual(BUNDLE);
   });
 
+  it('serves the lazily imported chunks by name only, cacheable for good (their names carry a hash)', async () => {
+    const CHUNK = new TextEncoder().encode('export const reader = 1;\n');
+    const asked: string[] = [];
+    const a = new Hono<AppEnv>();
+    a.onError(problemHandler);
+    a.notFound(notFoundHandler);
+    a.use(requestContext(() => {}));
+    a.route(
+      '/',
+      embedRoutes({
+        config: testConfig({ allowedOrigins: [] }),
+        widgetBundle: (file) => {
+          asked.push(file);
+          return Promise.resolve(file === 'chunks/letter-reader-AbC_12.js' ? CHUNK : undefined);
+        },
+      }),
+    );
+    const res = await a.request('/widget/chunks/letter-reader-AbC_12.js');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(CHUNK);
+    expect((await a.request('/widget/chunks/unknown-1.js')).status).toBe(404);
+    // Anything but a plain chunk name never reaches the file system.
+    for (const path of [
+      '/widget/chunks/..%2F..%2Fpackage.json',
+      '/widget/chunks/a.json',
+      '/widget/chunks/.hidden.js',
+    ]) {
+      expect((await a.request(path)).status, path).toBe(404);
+    }
+    expect(asked).toEqual(['chunks/letter-reader-AbC_12.js', 'chunks/unknown-1.js']);
+  });
+
   it('answers 404 problem+json when the bundle was not built', async () => {
     const res = await app(null).request('/widget/care-sidebar.js');
     expect(res.status).toBe(404);

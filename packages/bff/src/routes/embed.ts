@@ -5,9 +5,15 @@ import { ProblemError } from '../errors/problem-error.ts';
 
 export interface EmbedRouteDeps {
   readonly config: Config;
-  /** The built widget bundle (packages/widget/dist/care-sidebar.js), or undefined when not built. */
-  readonly widgetBundle: () => Promise<Uint8Array | undefined>;
+  /**
+   * A file of the built widget (packages/widget/dist): `care-sidebar.js`, or `chunks/<name>.js` for the
+   * parts it imports lazily; undefined when not built or no such file.
+   */
+  readonly widgetBundle: (file: string) => Promise<Uint8Array | undefined>;
 }
+
+// Chunk names as the widget build writes them (name-hash.js): nothing else, so no path escapes dist/.
+const CHUNK_NAME = /^[A-Za-z0-9_-]{1,100}\.js$/;
 
 const LAUNCH_TOKEN = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
@@ -44,8 +50,18 @@ export function embedRoutes(deps: EmbedRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const { config } = deps;
 
+  const script = (bundle: Uint8Array, cacheControl: string): Response =>
+    new Response(new Uint8Array(bundle), {
+      headers: {
+        'Content-Type': 'text/javascript; charset=utf-8',
+        'Cache-Control': cacheControl,
+        // A host page on another origin loads it with <script type="module" src=…>.
+        'Cross-Origin-Resource-Policy': 'cross-origin',
+      },
+    });
+
   app.get('/widget/care-sidebar.js', async (c) => {
-    const bundle = await deps.widgetBundle();
+    const bundle = await deps.widgetBundle('care-sidebar.js');
     if (!bundle) {
       c.get('log')({
         level: 'error',
@@ -54,14 +70,15 @@ export function embedRoutes(deps: EmbedRouteDeps): Hono<AppEnv> {
       });
       throw new ProblemError('not-found', 404);
     }
-    return new Response(new Uint8Array(bundle), {
-      headers: {
-        'Content-Type': 'text/javascript; charset=utf-8',
-        'Cache-Control': 'public, max-age=300',
-        // A host page on another origin loads it with <script type="module" src=…>.
-        'Cross-Origin-Resource-Policy': 'cross-origin',
-      },
-    });
+    return script(bundle, 'public, max-age=300');
+  });
+
+  // The parts the widget imports lazily. Their names carry a content hash, so they may be cached long.
+  app.get('/widget/chunks/:name', async (c) => {
+    const name = c.req.param('name');
+    const chunk = CHUNK_NAME.test(name) ? await deps.widgetBundle(`chunks/${name}`) : undefined;
+    if (!chunk) throw new ProblemError('not-found', 404);
+    return script(chunk, 'public, max-age=31536000, immutable');
   });
 
   app.get('/launch', (c) => {

@@ -376,6 +376,67 @@ describe('GET /api/v1/summary', () => {
     expect(JSON.stringify(viewB)).not.toContain('Potassium');
   });
 
+  it('HAZ-001: reuses a view built moments ago only for the same patient and the same source answers, auditing each', async () => {
+    const t = testApp(config());
+    const a = await sessionFor(t);
+    const b = await sessionFor(t, { nhs_number: PATIENT_B.nhsNumber });
+    const wrongBirthDate = await sessionFor(t, { birthdate: '1960-01-01' });
+    const viewOf = async (token: string) => (await (await summary(t, token)).json()) as SummaryView;
+    const before = (await t.audit.query({ action: 'summary-view', limit: 100 })).length;
+    const first = await viewOf(a);
+    for (let i = 0; i < 3; i++) {
+      // Same clock, same cache entries: the very same answer, for the right patient every time.
+      expect(await viewOf(a)).toEqual(first);
+      const viewB = await viewOf(b);
+      expect(viewB.patient.nhsNumber).toBe(PATIENT_B.nhsNumber);
+      expect(JSON.stringify(viewB)).not.toContain('Potassium');
+      // Same patient and cache entries, but the launch's date of birth disagrees: never the memorised view.
+      const mismatch = await viewOf(wrongBirthDate);
+      expect(mismatch.results.sources.map((x) => x.status)).toEqual(['mismatch', 'mismatch']);
+      expect(JSON.stringify(mismatch)).not.toContain('Potassium');
+    }
+    expect(first.patient.nhsNumber).toBe(PATIENT_A.nhsNumber);
+    expect(JSON.stringify(first)).toContain('Potassium');
+    // Every view was audited, memorised or not.
+    expect((await t.audit.query({ action: 'summary-view', limit: 100 })).length - before).toBe(10);
+  });
+
+  it('HAZ-003: rebuilds a memorised view after a refresh changed the cache entry, and once it is 1 s old', async () => {
+    const t = testApp(config());
+    const token = await sessionFor(t);
+    const get = async (q = '') =>
+      (await (
+        await t.request(`/api/v1/summary${q}`, { headers: { Authorization: `Bearer ${token}` } })
+      ).json()) as SummaryView;
+    const first = await get();
+    expect(first.flags.items.map((f) => f.text)).toEqual(['Risk of falls']);
+    // The hospital records a new flag; the cache (and the view) still answer with what was fetched.
+    server.use(
+      fakeFhirSource({
+        baseUrl: A,
+        calls,
+        pageSize: 2,
+        resources: [
+          ...hospitalA,
+          {
+            resourceType: 'Flag',
+            id: 'fl-new',
+            status: 'active',
+            code: { text: 'Needs interpreter' },
+            subject: { reference: `${A}/Patient/pa-1` },
+          },
+        ],
+      }),
+    );
+    expect(await get()).toEqual(first);
+    const refreshed = await get('?refresh=true');
+    expect(refreshed.flags.items.map((f) => f.text).sort()).toEqual(['Needs interpreter', 'Risk of falls']);
+    // The memo is bounded in time by the request's clock: after 1 s the view is built again, as of then.
+    expect((await get()).generatedAt).toBe(refreshed.generatedAt);
+    t.clock.now = new Date(t.clock.now.getTime() + 1_000);
+    expect((await get()).generatedAt).toBe(t.clock.now.toISOString());
+  });
+
   it('HAZ-003: bypasses the cache on ?refresh=true, at most once per 30 s per session', async () => {
     const t = testApp(config());
     const token = await sessionFor(t);

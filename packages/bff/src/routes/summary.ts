@@ -1,16 +1,11 @@
-import {
-  buildSummary,
-  isOptedOut,
-  type OptedOutView,
-  sensitiveFilter,
-  type SummaryResponse,
-} from '@care-sidebar/shared';
+import { buildSummary, isOptedOut, type OptedOutView, sensitiveFilter } from '@care-sidebar/shared';
 import { Hono } from 'hono';
 import type { AppEnv } from '../app-env.ts';
 import type { AuditStore } from '../audit/audit-store.ts';
 import { requestAuditFields } from '../audit/request-audit-fields.ts';
 import type { Config } from '../config/schema.ts';
 import type { SourceCache } from '../cache/source-cache.ts';
+import { ViewMemo } from '../cache/view-memo.ts';
 import { LRUCache } from 'lru-cache';
 import { ProblemError } from '../errors/problem-error.ts';
 import { sessionAuth } from '../middleware/session-auth/index.ts';
@@ -34,6 +29,13 @@ export interface SummaryRouteDeps {
 export const REFRESH_INTERVAL_MS = 30_000;
 
 /**
+ * Reuse of a built view (cache/view-memo.ts): at most 1 s old, so a flag period, the AKI
+ * warning's recency or the results window that changes with the clock shows at most 1 s late
+ * (the view's `generatedAt` says when it was built); bounded to 16 MB and 2 000 patients.
+ */
+export const VIEW_MEMO = { validityMs: 1_000, maxBytes: 16 * 1024 * 1024, maxEntries: 2_000 } as const;
+
+/**
  * `GET /summary`: the view for the session's patient. The patient comes only from the session,
  * never from the URL or a header. No audit, no data: the record is committed before the body is sent.
  */
@@ -49,6 +51,7 @@ export function summaryRoutes(deps: SummaryRouteDeps): Hono<AppEnv> {
 
   // Last cache bypass per session; bounded, and entries outlive a session only briefly.
   const lastRefresh = new LRUCache<string, number>({ max: 10_000, ttl: REFRESH_INTERVAL_MS });
+  const views = new ViewMemo(VIEW_MEMO);
 
   app.get('/summary', sessionAuth(tokenOptions, clock, { audit, action: 'summary-view' }), async (c) => {
     const session = c.get('session');
@@ -108,13 +111,15 @@ export function summaryRoutes(deps: SummaryRouteDeps): Hono<AppEnv> {
     if (isOptedOut({ nhsNumber: session.nhsNumber, localOptOuts: config.localOptOuts, consents, now })) {
       return optedOut(answers.map((a) => ({ id: a.source.id, status: a.status })));
     }
-    const view: SummaryResponse = buildSummary(
-      session.nhsNumber,
-      answers,
-      now,
-      excludes,
-      monthsBefore(now, config.upstream.resultsWindowMonths),
-    );
+    // A view built moments ago from these very cache entries is reused, JSON and all; else built now.
+    const { view, json } =
+      views.get(session.nhsNumber, answers, now) ??
+      views.set(
+        session.nhsNumber,
+        answers,
+        now,
+        buildSummary(session.nhsNumber, answers, now, excludes, monthsBefore(now, config.upstream.resultsWindowMonths)),
+      );
     const anyAnswered = answers.some((a) => a.status !== 'unavailable');
     try {
       await audit.append({
@@ -133,7 +138,7 @@ export function summaryRoutes(deps: SummaryRouteDeps): Hono<AppEnv> {
     } catch (err) {
       throw new ProblemError('audit-unavailable', 503, { cause: err });
     }
-    return c.json(view);
+    return c.body(json, 200, { 'Content-Type': 'application/json' });
   });
   return app;
 }

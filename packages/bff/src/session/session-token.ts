@@ -1,4 +1,5 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { ProblemError } from '../errors/problem-error.ts';
 
 /** What a session is bound to: one user, one role, one organisation, one patient. */
@@ -60,6 +61,17 @@ export async function verifySessionToken(
   now: Date,
   options: SessionTokenOptions,
 ): Promise<SessionClaims> {
+  return (await verifyFully(token, now, options)).claims;
+}
+
+/** A fully verified token's claims, and the time bounds jose checked (seconds since the epoch). */
+interface Verified {
+  readonly claims: SessionClaims;
+  readonly exp: number;
+  readonly nbf: number | undefined;
+}
+
+async function verifyFully(token: string, now: Date, options: SessionTokenOptions): Promise<Verified> {
   try {
     const { payload } = await jwtVerify(token, options.secret, {
       algorithms: ['HS256'],
@@ -71,7 +83,7 @@ export async function verifySessionToken(
     });
     const p = payload as Record<string, unknown>;
     const birthDate = typeof p['birthdate'] === 'string' ? p['birthdate'] : undefined;
-    return {
+    const claims: SessionClaims = {
       sessionId: claimString(p, 'jti'),
       user: {
         id: claimString(p, 'sub'),
@@ -84,11 +96,48 @@ export async function verifySessionToken(
       issuer: claimString(p, 'launch_iss'),
       expiresAt: new Date((payload.exp ?? 0) * 1000),
     };
+    // jose checked both are numbers (exp is required); nbf is optional.
+    return { claims, exp: payload.exp ?? 0, nbf: payload.nbf };
   } catch (err) {
     if (err instanceof ProblemError) throw err;
     if (err instanceof errors.JWTExpired)
       throw new ProblemError('session-expired', 401, { cause: err, headers: bearerChallenge('invalid_token') });
     throw new ProblemError('session-invalid', 401, { cause: err, headers: bearerChallenge('invalid_token') });
+  }
+}
+
+/**
+ * Verifies session tokens like `verifySessionToken`, remembering the claims of tokens it has fully
+ * verified (signature, header, issuer, audience, required claims) so a widget's repeated requests
+ * with the same token skip the HMAC. Only the exact token string that verified is recognised, and
+ * the time checks are made again on every request with that request's `now` — exactly jose's
+ * (`exp <= now` is expired, `nbf > now` not yet valid, in whole seconds, no tolerance); a token
+ * failing them is verified afresh, so the answer and its problem code are what jose says.
+ * Bounded by entries; each is dropped at its token's expiry.
+ */
+export class SessionVerifier {
+  readonly #options: SessionTokenOptions;
+  readonly #verified: LRUCache<string, Verified>;
+
+  constructor(options: SessionTokenOptions, maxEntries = 2_000) {
+    this.#options = options;
+    this.#verified = new LRUCache<string, Verified>({ max: maxEntries });
+  }
+
+  async verify(token: string, now: Date): Promise<SessionClaims> {
+    const nowSeconds = Math.floor(now.getTime() / 1000);
+    const known = this.#verified.get(token);
+    if (known && known.exp > nowSeconds && (known.nbf === undefined || known.nbf <= nowSeconds)) return known.claims;
+    const verified = await verifyFully(token, now, this.#options);
+    // Kept until it expires (lru-cache measures that on its own clock; the check above uses the request's).
+    const ttl = (verified.exp - nowSeconds) * 1000;
+    if (ttl > 0) this.#verified.set(token, verified, { ttl });
+    return verified.claims;
+  }
+
+  /** Tokens remembered (for tests). */
+  get size(): number {
+    return this.#verified.size;
   }
 }
 

@@ -8,9 +8,12 @@ import type {
   RiskAssessment,
 } from '@medplum/fhirtypes';
 import type {
+  AnalyteHistory,
   FlagItem,
   LetterItem,
+  ResultObservation,
   ResultReport,
+  ResultsSection,
   Section,
   SectionName,
   SectionStatus,
@@ -25,7 +28,8 @@ import { compareLettersNewestFirst, mapDocumentReference } from './map-document-
 import { compareFlags, mapFlag } from './map-flag.ts';
 import { mapPatientBanner } from './map-patient.ts';
 import { mapRiskAssessment } from './map-risk-assessment.ts';
-import { Deduplicator, sameLetterKeys, sameReportKeys } from './same-item.ts';
+import { Deduplicator, identifierKeys, sameLetterKeys, sameReportKeys } from './same-item.ts';
+import { analyteKey, type ReportCandidate, splitSuperseded, withHistory } from './result-history.ts';
 import { isShownResultStatus } from './map-observation.ts';
 import { akiFlag, type SourcedObservation } from '../rules/aki.ts';
 import type { Resource } from '@medplum/fhirtypes';
@@ -77,6 +81,15 @@ function sectionOf<T>(name: SectionName, answers: readonly SourceAnswer[], items
   );
   const asOf = oldest;
   return { status, ...(asOf ? { asOf } : {}), items: status === 'unavailable' ? [] : items, sources };
+}
+
+function resultsSection(
+  answers: readonly SourceAnswer[],
+  items: ResultReport[],
+  history: AnalyteHistory[],
+): ResultsSection {
+  const section = sectionOf('results', answers, items);
+  return { ...section, history: section.status === 'unavailable' ? [] : history };
 }
 
 function onlyAbout(record: SourceRecord, nhsNumber: string): SourceRecord {
@@ -131,7 +144,8 @@ export function buildSummary(
     return resultsSince === undefined || Number.isNaN(when) || when >= resultsSince.getTime();
   };
   const flags: FlagItem[] = [];
-  const reports = new Deduplicator<ResultReport>();
+  const candidates: ReportCandidate[] = [];
+  const analyteOf = new WeakMap<ResultObservation, string>(); // analyte key of each mapped observation
   const letters = new Deduplicator<LetterItem>();
   const akiInputs: SourcedObservation[] = []; // AKI warning: every answered source's observations
   let banner = mapPatientBanner(nhsNumber, undefined, undefined);
@@ -143,10 +157,25 @@ export function buildSummary(
     // Demographics from the first source (in configured order) that knows the patient.
     if (!banner.name && !banner.birthDate) banner = mapPatientBanner(nhsNumber, record.patient, source);
     const observationsById = new Map(record.observations.filter((o) => o.id).map((o) => [o.id as string, o]));
+    const keyAnalytes = (item: ResultReport) => {
+      for (const obs of item.observations) {
+        const key = analyteKey(observationsById.get(obs.id)?.code);
+        if (key) analyteOf.set(obs, key);
+      }
+    };
     const grouped = new Set<string>();
     for (const r of record.reports) {
       const item = mapDiagnosticReport(r, observationsById, source);
-      if (item) reports.add(item, sameReportKeys(r, item));
+      if (item) {
+        keyAnalytes(item);
+        candidates.push({
+          item,
+          sameKeys: sameReportKeys(r, item),
+          versionKeys: identifierKeys(r.identifier ?? []),
+          versionTime: Date.parse(r.issued ?? r.meta?.lastUpdated ?? ''),
+          observationIds: item.observations.map((o) => o.id),
+        });
+      }
       for (const ref of r.result ?? []) {
         const id = referencedId(ref.reference, 'Observation');
         if (id) grouped.add(id);
@@ -164,7 +193,15 @@ export function buildSummary(
     for (const o of record.observations) {
       if (o.id && grouped.has(o.id)) continue;
       const item = mapStandaloneObservation(o, source);
-      if (item) reports.add(item, sameReportKeys(undefined, item));
+      if (!item) continue;
+      keyAnalytes(item);
+      candidates.push({
+        item,
+        sameKeys: sameReportKeys(o, item),
+        versionKeys: identifierKeys(o.identifier ?? []),
+        versionTime: Date.parse(o.issued ?? o.meta?.lastUpdated ?? ''),
+        observationIds: item.observations.map((obs) => obs.id),
+      });
     }
     for (const d of record.documents) {
       const item = mapDocumentReference(d, source);
@@ -179,14 +216,28 @@ export function buildSummary(
       if (item) flags.push(item);
     }
   }
+  // A report replaced by a later version (same laboratory identifier) shows only in its analytes'
+  // history, and its values take no part in the AKI warning.
+  const { current, superseded } = splitSuperseded(candidates);
+  const reports = new Deduplicator<ResultReport>();
+  for (const c of current) reports.add(c.item, c.sameKeys);
+  const replacedObservations = new Set(
+    superseded.flatMap((c) => c.observationIds.map((id) => `${c.item.source.id}|${id}`)),
+  );
+  const akiCurrent = akiInputs.filter((i) => !replacedObservations.has(`${i.source.id}|${i.observation.id}`));
+  const { reports: shownReports, history } = withHistory(
+    reports.items.filter(inWindow).sort(compareReportsNewestFirst),
+    superseded.map((c) => c.item).filter(inWindow),
+    (obs) => analyteOf.get(obs),
+  );
   // AKI warning (rules/aki.ts): the laboratory's stage, or one computed across all sources' creatinine results.
-  const aki = akiFlag(akiInputs, { now, ...(banner.birthDate ? { birthDate: banner.birthDate } : {}) });
+  const aki = akiFlag(akiCurrent, { now, ...(banner.birthDate ? { birthDate: banner.birthDate } : {}) });
   if (aki) flags.push(aki);
   return {
     kind: 'summary',
     patient: banner,
     flags: sectionOf('flags', answers, flags.sort(compareFlags)),
-    results: sectionOf('results', answers, reports.items.filter(inWindow).sort(compareReportsNewestFirst)),
+    results: resultsSection(answers, shownReports, history),
     letters: sectionOf('letters', answers, letters.items.sort(compareLettersNewestFirst)),
     generatedAt: now.toISOString(),
   };

@@ -9,3 +9,4 @@ export * from './build-summary.ts';
 export * from './map-risk-assessment.ts';
 export * from './same-item.ts';
 export * from './about-patient.ts';
+export * from './result-history.ts';

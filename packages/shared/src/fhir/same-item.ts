@@ -6,7 +6,7 @@ import type { LetterItem, ResultReport } from '../view-models.ts';
  * A business identifier (accession number, document master identifier) is the strongest
  * evidence; without one, the same test or document on the same date with the same content is.
  */
-function identifierKeys(identifiers: readonly (Identifier | undefined)[]): string[] {
+export function identifierKeys(identifiers: readonly (Identifier | undefined)[]): string[] {
   return identifiers.flatMap((i) => (i?.system && i.value ? [`id|${i.system}|${i.value}`] : []));
 }
 
@@ -27,7 +27,10 @@ function valueText(report: ResultReport): string {
     .join(';');
 }
 
-export function sameReportKeys(resource: DiagnosticReport | undefined, item: ResultReport): string[] {
+export function sameReportKeys(
+  resource: Pick<DiagnosticReport, 'identifier'> | undefined,
+  item: ResultReport,
+): string[] {
   const when = item.effective ?? item.issued ?? '';
   return [
     ...identifierKeys(resource?.identifier ?? []),

@@ -25,7 +25,12 @@ export interface Session {
   readonly client: BffClient;
   readonly token: string;
   readonly nhsNumber: string;
+  /** When the BFF will stop accepting the token (ISO 8601). */
+  readonly expiresAt: string;
 }
+
+// setTimeout's longest delay (about 24.8 days); sessions are far shorter.
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export type BffClientFactory = (bffUrl: string) => BffClient;
 
@@ -44,6 +49,7 @@ export class SummaryController implements ReactiveController {
   #run = 0;
   #abort: AbortController | undefined;
   #session: Session | undefined; // the token stays in memory only
+  #expiryTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     host: ReactiveControllerHost & EventTarget,
@@ -74,6 +80,7 @@ export class SummaryController implements ReactiveController {
   load(bffUrl: string, launch: string): void {
     const { run, signal } = this.#nextRun();
     this.#session = undefined;
+    clearTimeout(this.#expiryTimer);
     if (!launch) {
       this.#set(IDLE);
       return;
@@ -102,7 +109,12 @@ export class SummaryController implements ReactiveController {
     try {
       const response = await client.startSession(launch, signal);
       if (run !== this.#run) return; // a newer launch owns the view
-      session = { client, token: response.token, nhsNumber: response.patient.nhsNumber };
+      session = {
+        client,
+        token: response.token,
+        nhsNumber: response.patient.nhsNumber,
+        expiresAt: response.expiresAt,
+      };
     } catch (err) {
       if (run === this.#run) this.#fail(errorCode(err));
       return;
@@ -115,6 +127,7 @@ export class SummaryController implements ReactiveController {
       return;
     }
     this.#session = session;
+    this.#endAtExpiry(session);
     await this.#loadSummary(run, session, signal);
   }
 
@@ -151,7 +164,22 @@ export class SummaryController implements ReactiveController {
     this.#endSession(code);
   }
 
+  /**
+   * Clears the record when the session's time is up, without waiting for the next request to be
+   * refused: a sidebar left open must not go on showing a patient nobody is entitled to see any more.
+   * An expiry already past by this browser's clock (a skewed clock) is left to the BFF's refusal.
+   */
+  #endAtExpiry(session: Session): void {
+    const remaining = Date.parse(session.expiresAt) - Date.now();
+    if (!(remaining > 0)) return;
+    this.#expiryTimer = setTimeout(
+      () => this.sessionRejected(session, 'session-expired'),
+      Math.min(remaining, MAX_TIMER_MS),
+    );
+  }
+
   #endSession(code: CareSidebarErrorCode): void {
+    clearTimeout(this.#expiryTimer);
     this.#session = undefined;
     this.#set({ phase: 'session-ended' });
     this.#host.dispatchEvent(

@@ -2,6 +2,7 @@ import { html, nothing, type TemplateResult } from 'lit';
 import type { LetterContent, LetterItem } from '@care-sidebar/shared';
 import { formatDate } from '../format.ts';
 import { metaLine } from './meta-line.ts';
+import { READER_HEADING_ID } from './reader-heading-id.ts';
 
 export interface LetterReaderInput {
   /** The letter as the summary listed it. */
@@ -11,8 +12,6 @@ export interface LetterReaderInput {
   readonly error?: string;
   readonly onBack: () => void;
 }
-
-export const READER_HEADING_ID = 'letter-reader-heading';
 
 /**
  * The head of every HTML letter's document. The BFF has sanitised the HTML already; this is the

@@ -1,7 +1,33 @@
 import { html, nothing, type TemplateResult } from 'lit';
-import type { Interpretation, ResultObservation, ResultReport, ResultStatus, ResultValue } from '@care-sidebar/shared';
+import { guard } from 'lit/directives/guard.js';
+import { repeat } from 'lit/directives/repeat.js';
+import type {
+  AnalyteHistory,
+  Interpretation,
+  ResultObservation,
+  ResultReport,
+  ResultStatus,
+} from '@care-sidebar/shared';
 import { formatDateTime } from '../format.ts';
 import { metaLine } from './meta-line.ts';
+import { valueText } from './value-text.ts';
+
+export interface ResultListInput {
+  /** Analyte histories by `ResultObservation.historyKey`. */
+  readonly history: ReadonlyMap<string, AnalyteHistory>;
+  /** The rows whose history is open, by `historyRowKey`; a new set whenever one opens or closes. */
+  readonly expanded: ReadonlySet<string>;
+  /** Whether the history's code has arrived: a change redraws the open histories. */
+  readonly historyState: 'loading' | 'ready' | 'failed';
+  readonly onToggleHistory: (rowKey: string) => void;
+  /** Draws an open history (loaded lazily: a placeholder until its code has arrived). */
+  readonly renderHistory: (history: AnalyteHistory) => TemplateResult;
+  /** How many reports to render now: a long list is drawn a slice at a time (see ProgressiveCount). */
+  readonly shown: number;
+}
+
+/** A result row's identity for its open/closed history: the report and the observation within it. */
+export const historyRowKey = (report: ResultReport, obs: ResultObservation): string => `${report.id}\u0000${obs.id}`;
 
 // A final result needs no badge; anything else must be visible before the value is read.
 const STATUS_BADGE: Readonly<Record<ResultStatus, string | undefined>> = {
@@ -14,17 +40,6 @@ const STATUS_BADGE: Readonly<Record<ResultStatus, string | undefined>> = {
 // v3 ObservationInterpretation codes pointing up or down; other abnormal codes get "!".
 const UP = new Set(['H', 'HH', 'HU', '>']);
 const DOWN = new Set(['L', 'LL', 'LU', '<']);
-
-export function valueText(value: ResultValue): string {
-  switch (value.kind) {
-    case 'quantity':
-      return `${value.comparator ?? ''}${value.value}${value.unit ? ` ${value.unit}` : ''}`;
-    case 'text':
-      return value.text;
-    case 'coded':
-      return value.concept.display;
-  }
-}
 
 function statusBadge(status: ResultStatus): TemplateResult | typeof nothing {
   const label = STATUS_BADGE[status];
@@ -50,8 +65,34 @@ function interpretationMarker(interpretation: Interpretation | undefined): Templ
   >`;
 }
 
-function observationRow(obs: ResultObservation): TemplateResult {
+function historyToggle(
+  rowKey: string,
+  panelId: string,
+  name: string,
+  history: AnalyteHistory,
+  input: ResultListInput,
+): TemplateResult {
+  const open = input.expanded.has(rowKey);
+  return html`<button
+    type="button"
+    class="history-toggle"
+    aria-expanded=${open ? 'true' : 'false'}
+    aria-controls=${panelId}
+    @click=${() => input.onToggleHistory(rowKey)}
+  >
+    ${open ? 'Hide history' : `History (${history.points.length})`}<span class="visually-hidden"> of ${name}</span>
+  </button>`;
+}
+
+function observationRow(
+  report: ResultReport,
+  obs: ResultObservation,
+  panelId: string,
+  input: ResultListInput,
+): TemplateResult {
   const abnormal = obs.interpretation?.abnormal === true;
+  const rowKey = historyRowKey(report, obs);
+  const history = obs.historyKey === undefined ? undefined : input.history.get(obs.historyKey);
   return html`
     <li
       class="observation"
@@ -62,11 +103,13 @@ function observationRow(obs: ResultObservation): TemplateResult {
       <span class="observation-value">${obs.value ? valueText(obs.value) : 'No value'}</span>
       ${interpretationMarker(obs.interpretation)} ${statusBadge(obs.status)}
       ${obs.referenceRange ? html`<span class="range">Range ${obs.referenceRange}</span>` : nothing}
+      ${history ? historyToggle(rowKey, panelId, obs.name.display, history, input) : nothing}
+      ${history && input.expanded.has(rowKey) ? html`<div class="history-panel" id=${panelId}>${input.renderHistory(history)}</div>` : nothing}
     </li>
   `;
 }
 
-function reportItem(report: ResultReport): TemplateResult {
+function reportItem(report: ResultReport, index: number, input: ResultListInput): TemplateResult {
   const when = report.effective ?? report.issued;
   return html`
     <li part="result" class="report" data-status=${report.status}>
@@ -75,7 +118,7 @@ function reportItem(report: ResultReport): TemplateResult {
       ${
         report.observations.length
           ? html`<ul class="observations" role="list">
-              ${report.observations.map(observationRow)}
+              ${report.observations.map((obs, i) => observationRow(report, obs, `history-${index}-${i}`, input))}
             </ul>`
           : nothing
       }
@@ -84,8 +127,37 @@ function reportItem(report: ResultReport): TemplateResult {
   `;
 }
 
-export function resultList(reports: readonly ResultReport[]): TemplateResult {
+/** Reports per page: the list is drawn, and redrawn, a page at a time. */
+export const RESULTS_PAGE_SIZE = 25;
+
+const pagesOf = new WeakMap<readonly ResultReport[], readonly (readonly ResultReport[])[]>();
+
+function pages(reports: readonly ResultReport[]): readonly (readonly ResultReport[])[] {
+  let split = pagesOf.get(reports);
+  if (!split) {
+    const out: ResultReport[][] = [];
+    for (let i = 0; i < reports.length; i += RESULTS_PAGE_SIZE) out.push(reports.slice(i, i + RESULTS_PAGE_SIZE));
+    split = out;
+    pagesOf.set(reports, split);
+  }
+  return split;
+}
+
+/**
+ * Newest first; only the pages holding the first `input.shown` reports are in the DOM. Each page is
+ * redrawn only when its reports, the open histories or the history's code change (guard), so adding
+ * a page to a long list costs that page alone.
+ */
+export function resultList(reports: readonly ResultReport[], input: ResultListInput): TemplateResult {
+  const shownPages = pages(reports).slice(0, Math.ceil(Math.min(input.shown, reports.length) / RESULTS_PAGE_SIZE));
   return html`<ul class="items" role="list">
-    ${reports.map(reportItem)}
+    ${repeat(
+      shownPages,
+      (_, p) => p,
+      (page, p) =>
+        guard([page, input.expanded, input.historyState], () =>
+          page.map((r, i) => reportItem(r, p * RESULTS_PAGE_SIZE + i, input)),
+        ),
+    )}
   </ul>`;
 }

@@ -1,6 +1,6 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import type { Section, SectionName, SourceOutcome } from '@care-sidebar/shared';
-import { formatDateTime } from '../format.ts';
+import { formatAgo, formatDateTime } from '../format.ts';
 
 export interface SectionCopy {
   readonly name: SectionName;
@@ -62,10 +62,40 @@ export function sectionNotices<T>(copy: SectionCopy, section: Section<T>): Secti
   return notices;
 }
 
-function updated(asOf: string | undefined): TemplateResult | typeof nothing {
-  if (!asOf) return nothing;
-  const when = formatDateTime(asOf);
-  return html`<p class="as-of">Updated <time datetime=${asOf} title=${when}>${when}</time></p>`;
+export interface SectionChrome {
+  /** The time "Updated 2 min ago" is counted from. */
+  readonly now: Date;
+  /** Fetches the summary afresh; absent while there is nothing to refresh. */
+  readonly onRefresh?: (section: SectionName) => void;
+}
+
+/**
+ * "Updated 2 min ago" with the exact time on hover (title) and on focus (the time is focusable and
+ * shows it), and the section's refresh control.
+ */
+function updated(copy: SectionCopy, asOf: string | undefined, chrome: SectionChrome): TemplateResult {
+  const refresh = chrome.onRefresh;
+  const exact = asOf && formatDateTime(asOf);
+  const ago = asOf && formatAgo(asOf, chrome.now);
+  return html`<div class="as-of">
+    ${
+      asOf
+        ? html`<p>
+            Updated
+            <time datetime=${asOf} title=${`Updated ${exact}`} tabindex="0"
+              >${ago}${ago === exact ? nothing : html`<span class="exact-time"> (at ${exact})</span>`}</time
+            >
+          </p>`
+        : nothing
+    }
+    ${
+      refresh
+        ? html`<button type="button" class="refresh" data-refresh=${copy.name} @click=${() => refresh(copy.name)}>
+            Refresh<span class="visually-hidden"> ${copy.noun}</span>
+          </button>`
+        : nothing
+    }
+  </div>`;
 }
 
 /** One section: heading, age of the data, status notices, then its items (or a placeholder while loading). */
@@ -73,6 +103,7 @@ export function sectionFrame<T>(
   copy: SectionCopy,
   section: Section<T> | undefined,
   renderItems: (items: readonly T[]) => TemplateResult,
+  chrome: SectionChrome = { now: new Date() },
 ): TemplateResult {
   const headingId = `${copy.name}-heading`;
   if (!section) {
@@ -101,7 +132,7 @@ export function sectionFrame<T>(
       aria-labelledby=${headingId}
     >
       <h2 id=${headingId}>${copy.heading}</h2>
-      ${updated(section.asOf)}
+      ${updated(copy, section.asOf, chrome)}
       ${notices.map((n) => html`<p class="notice" data-kind=${n.kind}>${n.kind === 'warning' ? html`<span class="icon" aria-hidden="true">⚠</span> ` : nothing}${n.text}</p>`)}
       ${section.items.length ? renderItems(section.items) : nothing}
     </section>

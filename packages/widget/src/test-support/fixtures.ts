@@ -1,5 +1,6 @@
 import { formatNhsNumber } from '@care-sidebar/shared';
 import type {
+  AnalyteHistory,
   FlagItem,
   LetterContent,
   LetterItem,
@@ -19,11 +20,16 @@ export const HOSPITAL_B: SourceRef = { id: 'hospital-b', name: 'Hospital B' };
 
 export const AS_OF = '2026-11-25T14:02:00Z';
 
+/** Creatinine's analyte key (LOINC), as the BFF forms it. */
+export const CREATININE_KEY = 'http://loinc.org|14682-9';
+
 export interface TestPatient {
   readonly launch: string;
   readonly banner: PatientBanner;
   readonly flags: readonly FlagItem[];
   readonly results: readonly ResultReport[];
+  /** The history of analytes measured more than once (keyed from `results` rows' `historyKey`). */
+  readonly history?: readonly AnalyteHistory[];
   readonly letters: readonly LetterItem[];
   /** Text that must never appear on screen while another patient is current. */
   readonly markers: readonly string[];
@@ -84,6 +90,7 @@ export const PATIENT_A = patient({
           value: { kind: 'quantity', value: 182, unit: 'umol/L' },
           referenceRange: '59–104 umol/L',
           interpretation: { code: 'H', display: 'High', abnormal: true, critical: false, computed: false },
+          historyKey: CREATININE_KEY,
         },
         {
           id: 'obs-a2',
@@ -124,6 +131,45 @@ export const PATIENT_A = patient({
           value: { kind: 'quantity', value: 98, unit: 'g/L' },
           referenceRange: '115–165 g/L',
           interpretation: { code: 'L', display: 'Low', abnormal: true, critical: false, computed: false },
+        },
+      ],
+    },
+  ],
+  history: [
+    {
+      key: CREATININE_KEY,
+      name: { display: 'Creatinine', system: 'http://loinc.org', code: '14682-9' },
+      points: [
+        {
+          at: '2026-11-24T09:15:00Z',
+          value: { kind: 'quantity', value: 182, unit: 'umol/L' },
+          interpretation: { code: 'H', display: 'High', abnormal: true, critical: false, computed: false },
+          status: 'final',
+          source: HOSPITAL_A,
+          reportId: 'report-a1',
+        },
+        {
+          at: '2026-11-17T08:30:00Z',
+          value: { kind: 'quantity', value: 310, unit: 'umol/L' },
+          status: 'final',
+          source: HOSPITAL_A,
+          reportId: 'report-a0',
+          superseded: true,
+        },
+        {
+          at: '2026-11-17T08:30:00Z',
+          value: { kind: 'quantity', value: 131, unit: 'umol/L' },
+          interpretation: { code: 'H', display: 'High', abnormal: true, critical: false, computed: false },
+          status: 'corrected',
+          source: HOSPITAL_A,
+          reportId: 'report-a0c',
+        },
+        {
+          at: '2026-08-02T10:00:00Z',
+          value: { kind: 'quantity', value: 86, unit: 'umol/L' },
+          status: 'final',
+          source: HOSPITAL_B,
+          reportId: 'report-b7',
         },
       ],
     },
@@ -231,7 +277,7 @@ export function summaryFor(p: TestPatient, overrides: Partial<Omit<SummaryView, 
     kind: 'summary',
     patient: p.banner,
     flags: okSection(p.flags),
-    results: okSection(p.results),
+    results: { ...okSection(p.results), history: p.history ?? [] },
     letters: okSection(p.letters),
     generatedAt: AS_OF,
     ...overrides,

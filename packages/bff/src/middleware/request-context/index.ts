@@ -17,7 +17,8 @@ export function requestContext(log: Logger, metrics?: Metrics): MiddlewareHandle
     c.set('requestId', id);
     c.set('log', log);
     await next();
-    c.header('X-Request-Id', id);
+    // On the response's own header list: c.header() after the handler would rebuild the response.
+    c.res.headers.set('X-Request-Id', id);
     // After next(), the route of the handler that answered (or of the last middleware, for a 404).
     const route = routePath(c);
     const seconds = (performance.now() - started) / 1000;

@@ -4,7 +4,7 @@ import type { AppEnv } from '../../app-env.ts';
 import { type AuditAction, auditText, type AuditStore } from '../../audit/audit-store.ts';
 import { requestAuditFields } from '../../audit/request-audit-fields.ts';
 import { ProblemError } from '../../errors/problem-error.ts';
-import { bearerChallenge, type SessionTokenOptions, verifySessionToken } from '../../session/session-token.ts';
+import { bearerChallenge, type SessionTokenOptions, SessionVerifier } from '../../session/session-token.ts';
 
 export interface RefusalAudit {
   readonly audit: AuditStore;
@@ -40,13 +40,14 @@ export function sessionAuth(
   clock: () => Date,
   refusals?: RefusalAudit,
 ): MiddlewareHandler<AppEnv> {
+  const verifier = new SessionVerifier(options);
   return async (c, next) => {
     const header = c.req.header('Authorization');
     const token = header ? /^Bearer ([A-Za-z0-9._~+/=-]{1,4096})$/.exec(header)?.[1] : undefined;
     try {
       if (!header) throw new ProblemError('unauthenticated', 401, { headers: bearerChallenge() });
       if (!token) throw new ProblemError('session-invalid', 401, { headers: bearerChallenge('invalid_request') });
-      c.set('session', await verifySessionToken(token, clock(), options));
+      c.set('session', await verifier.verify(token, clock()));
     } catch (err) {
       if (refusals && err instanceof ProblemError) {
         await refusals.audit
