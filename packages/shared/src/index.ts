@@ -1,5 +1,6 @@
 export * from './nhs-number.ts';
 export * from './view-models.ts';
+export * from './result-value-text.ts';
 export * from './problem-types.ts';
 export * from './fhir/index.ts';
 export * from './rules/sensitive-codes.ts';

@@ -149,8 +149,8 @@ export class CareSidebar extends LitElement {
     if (heading && !this.#readerShown) heading.focus();
     this.#readerShown = Boolean(heading);
     if (this.#summary.state.phase === 'loaded') {
-      this.#readerModule.load();
-      this.#historyModule.load();
+      this.#readerModule.prefetch();
+      this.#historyModule.prefetch();
     }
   }
 

@@ -11,16 +11,8 @@ export default css`
     gap: 0 0.5rem;
   }
 
-  /* The exact time is read by screen readers always, and shown on hover or keyboard focus. */
-  .exact-time {
-    position: absolute;
-    width: 1px;
-    height: 1px;
-    overflow: hidden;
-    clip-path: inset(50%);
-    white-space: nowrap;
-  }
-
+  /* The exact time (also .visually-hidden) is read by screen readers always, and shown on hover or
+     keyboard focus. */
   time:hover .exact-time,
   time:focus .exact-time {
     position: static;

@@ -2,6 +2,7 @@ import type { Observation, ObservationReferenceRange, Quantity } from '@medplum/
 import type { ResultComponent, ResultObservation, ResultStatus, ResultValue } from '../view-models.ts';
 import { conceptText, toCodedConcept } from './codeable-concept.ts';
 import { deriveInterpretation, mapInterpretation } from './interpretation.ts';
+import { resultValueText } from '../result-value-text.ts';
 
 /** Statuses whose values may be shown; everything else (registered, cancelled, entered-in-error, unknown) never is. */
 const SHOWN_STATUSES: ReadonlySet<string> = new Set<ResultStatus>(['final', 'amended', 'corrected', 'preliminary']);
@@ -52,20 +53,8 @@ function formatRange(range: ObservationReferenceRange | undefined): string | und
   return undefined;
 }
 
-/**
- * One Observation as a result line, or undefined when it must not be shown
- * (withdrawn status, no name, nothing to show). Never throws.
- */
 function valueText(value: ResultValue | undefined): string {
-  if (!value) return '—';
-  switch (value.kind) {
-    case 'quantity':
-      return `${value.comparator ?? ''}${value.value}${value.unit ? ` ${value.unit}` : ''}`;
-    case 'text':
-      return value.text;
-    case 'coded':
-      return value.concept.display;
-  }
+  return value ? resultValueText(value) : '—';
 }
 
 function mapComponents(obs: Observation): ResultComponent[] {
@@ -87,6 +76,10 @@ function mapComponents(obs: Observation): ResultComponent[] {
   });
 }
 
+/**
+ * One Observation as a result line, or undefined when it must not be shown
+ * (withdrawn status, no name, nothing to show). Never throws.
+ */
 export function mapObservation(obs: Observation): ResultObservation | undefined {
   if (!obs.id || !isShownResultStatus(obs.status)) return undefined;
   const name = toCodedConcept(obs.code);

@@ -11,6 +11,7 @@ export class LazyModule<T> implements ReactiveController {
   #module: T | undefined;
   #loading = false;
   #failed = false;
+  #attempted = false;
 
   constructor(host: ReactiveControllerHost, load: () => Promise<T>) {
     this.#host = host;
@@ -28,9 +29,15 @@ export class LazyModule<T> implements ReactiveController {
     return this.#failed;
   }
 
-  /** Starts loading it unless it is loaded or on its way. */
+  /** Starts loading it ahead of use, once: a failure is retried only by `load()` (a user's action). */
+  prefetch(): void {
+    if (!this.#attempted) this.load();
+  }
+
+  /** Starts loading it unless it is loaded or on its way (again, if it failed). */
   load(): void {
     if (this.#module !== undefined || this.#loading) return;
+    this.#attempted = true;
     this.#loading = true;
     this.#failed = false;
     this.#import().then(

@@ -1,15 +1,15 @@
 import { html, nothing, type TemplateResult } from 'lit';
+import { resultValueText } from '@care-sidebar/shared';
 import type { AnalyteHistory, HistoryPoint } from '@care-sidebar/shared';
 import { formatDateTime } from '../format.ts';
 import { sparkline } from './sparkline.ts';
-import { valueText } from './value-text.ts';
 
 function pointRow(point: HistoryPoint): TemplateResult {
   const abnormal = point.interpretation?.abnormal === true;
   return html`<tr data-superseded=${point.superseded ? 'true' : 'false'} data-abnormal=${abnormal ? 'true' : 'false'}>
     <td>${formatDateTime(point.at)}</td>
     <td>
-      ${point.superseded ? html`<s>${valueText(point.value)}</s>` : valueText(point.value)}
+      ${point.superseded ? html`<s>${resultValueText(point.value)}</s>` : resultValueText(point.value)}
       ${abnormal ? html`<span class="history-flag">${point.interpretation?.display || 'Abnormal'}</span>` : nothing}
       ${point.superseded ? html`<span class="history-superseded">Replaced by a later version</span>` : nothing}
       ${point.status === 'preliminary' && !point.superseded ? html`<span class="history-flag">Preliminary</span>` : nothing}

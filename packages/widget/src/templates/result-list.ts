@@ -1,6 +1,7 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import { guard } from 'lit/directives/guard.js';
 import { repeat } from 'lit/directives/repeat.js';
+import { resultValueText } from '@care-sidebar/shared';
 import type {
   AnalyteHistory,
   Interpretation,
@@ -10,7 +11,6 @@ import type {
 } from '@care-sidebar/shared';
 import { formatDateTime } from '../format.ts';
 import { metaLine } from './meta-line.ts';
-import { valueText } from './value-text.ts';
 
 export interface ResultListInput {
   /** Analyte histories by `ResultObservation.historyKey`. */
@@ -100,7 +100,7 @@ function observationRow(
       data-critical=${obs.interpretation?.critical ? 'true' : 'false'}
     >
       <span class="observation-name">${obs.name.display}</span>
-      <span class="observation-value">${obs.value ? valueText(obs.value) : 'No value'}</span>
+      <span class="observation-value">${obs.value ? resultValueText(obs.value) : 'No value'}</span>
       ${interpretationMarker(obs.interpretation)} ${statusBadge(obs.status)}
       ${obs.referenceRange ? html`<span class="range">Range ${obs.referenceRange}</span>` : nothing}
       ${history ? historyToggle(rowKey, panelId, obs.name.display, history, input) : nothing}

@@ -83,7 +83,7 @@ function updated(copy: SectionCopy, asOf: string | undefined, chrome: SectionChr
         ? html`<p>
             Updated
             <time datetime=${asOf} title=${`Updated ${exact}`} tabindex="0"
-              >${ago}${ago === exact ? nothing : html`<span class="exact-time"> (at ${exact})</span>`}</time
+              >${ago}${ago === exact ? nothing : html`<span class="visually-hidden exact-time"> (at ${exact})</span>`}</time
             >
           </p>`
         : nothing
