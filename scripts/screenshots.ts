@@ -17,7 +17,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { launchChromium } from '../test/e2e/support/chromium.ts';
 
 const OUT_DIR = fileURLToPath(new URL('../docs/screenshots/', import.meta.url));
 const WIDTH = 400;
@@ -164,20 +165,7 @@ async function main(): Promise<void> {
     throw new Error(`no shot named ${only.join(', ')}; known: ${SHOTS.map((s) => s.file).join(', ')}`);
   mkdirSync(OUT_DIR, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'care-sidebar-screenshots-'));
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--hide-scrollbars',
-    ],
-  });
+  const browser = await launchChromium(['--hide-scrollbars']);
   try {
     for (const shot of shots) {
       const path = await take(browser, shot, dir);

@@ -20,7 +20,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM_PATH, launchChromium } from '../e2e/support/chromium.ts';
 
 import { calderbrookResources, HOSPITAL, MARIGOLD, THADDEUS } from '../e2e/support/synthetic-hospitals.ts';
 import { judge, type ScenarioOptions, type ScenarioResult } from './scenario.ts';
@@ -29,8 +30,6 @@ import { LARGE_RECORD_PATIENT, LARGE_RECORD_RESULTS, largeRecordResources } from
 import { startFaultyFhirServer } from './support/faulty-fhir-server.ts';
 import { percentile, round } from './support/stats.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'];
 const FIRST_PAINTS = 20;
 const WARM_UPS = 2;
 const KB = 1024;
@@ -210,7 +209,7 @@ async function measureLargeRecord(
 }
 
 export async function run(_options: ScenarioOptions): Promise<ScenarioResult> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing (npm test installs Debian's chromium)`);
+  if (!existsSync(CHROMIUM_PATH)) throw new Error(`${CHROMIUM_PATH} is missing (npm test installs Debian's chromium)`);
   const dir = mkdtempSync(join(tmpdir(), 'care-sidebar-bench-widget-'));
   const stops: (() => Promise<unknown>)[] = [];
   try {
@@ -242,7 +241,7 @@ export async function run(_options: ScenarioOptions): Promise<ScenarioResult> {
     if (served.status !== 200) throw new Error(`GET /widget/care-sidebar.js answered ${served.status}`);
     const gzipKB = round(gzipSync(served.body, { level: 6 }).byteLength / KB, 1);
 
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    const browser = await launchChromium();
     stops.push(() => browser.close());
 
     // First paint: alternate two patients so each launch is a new patient, as in a GP's day.

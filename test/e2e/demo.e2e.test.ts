@@ -4,7 +4,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './support/chromium.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoSourceResources } from '@care-sidebar/demo/mocks';
 
@@ -42,18 +43,7 @@ let page: Page;
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'care-sidebar-e2e-'));
   demo = await startDemo({ bffPort: 18787, pagePort: 15173, auditUrl: `sqlite:${join(dir, 'audit.db')}`, quiet: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage();
 });
 

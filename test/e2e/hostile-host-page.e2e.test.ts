@@ -17,7 +17,8 @@ import { join } from 'node:path';
 
 import type { DocumentReference, Patient, Resource } from '@medplum/fhirtypes';
 import type { AxeResults, RunOptions } from 'axe-core';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './support/chromium.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type BffChild, freePort, REPO_ROOT, startBff } from './support/bff-process.ts';
@@ -192,19 +193,7 @@ beforeAll(async () => {
       sensitiveCodes: { codes: [], securityLabels: [] },
     },
   });
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  const browser = await launchChromium();
   world = { dir, calderbrook, fellmoor, fellmoorProxy, issuer, bff, host, browser };
 });
 

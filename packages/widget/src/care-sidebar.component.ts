@@ -282,11 +282,7 @@ export class CareSidebar extends LitElement {
 
   #reader(reading: Extract<LetterState, { phase: 'open' | 'failed' }>): TemplateResult {
     const letterReader = this.#readerModule.module?.letterReader;
-    if (!letterReader) {
-      return html`<p class="notice" data-kind=${this.#readerModule.failed ? 'part-failed' : 'part-loading'}>
-        ${this.#readerModule.failed ? PART_FAILED : 'Opening the letter…'}
-      </p>`;
-    }
+    if (!letterReader) return partPlaceholder(this.#readerModule, 'Opening the letter…');
     return reading.phase === 'open'
       ? letterReader({ item: reading.item, letter: reading.letter, onBack: this.#closeReader })
       : letterReader({ item: reading.item, error: letterErrorMessage(reading.code), onBack: this.#closeReader });
@@ -302,10 +298,14 @@ function lazyPart<M, A extends unknown[]>(
 ): (...args: A) => TemplateResult {
   const module = lazy.module;
   if (module !== undefined) return pick(module);
-  return () =>
-    html`<p class="notice" data-kind=${lazy.failed ? 'part-failed' : 'part-loading'}>
-      ${lazy.failed ? PART_FAILED : 'Loading…'}
-    </p>`;
+  return () => partPlaceholder(lazy, 'Loading…');
+}
+
+/** What shows in place of a lazily loaded part until it arrives, or if it could not be loaded. */
+function partPlaceholder(lazy: LazyModule<unknown>, loading: string): TemplateResult {
+  return html`<p class="notice" data-kind=${lazy.failed ? 'part-failed' : 'part-loading'}>
+    ${lazy.failed ? PART_FAILED : loading}
+  </p>`;
 }
 
 /** What the polite live region says, so screen-reader users hear loading finish or fail. */

@@ -164,11 +164,13 @@ export default css`
     margin: 0.5rem 0 0;
   }
 
+  /* A column, not a grid: a grid of hundreds of items is laid out again whole as each page arrives. */
   .items {
     list-style: none;
     padding: 0;
     margin-top: 0.5rem;
-    display: grid;
+    display: flex;
+    flex-direction: column;
     gap: 0.5rem;
   }
 

@@ -55,12 +55,6 @@ export default css`
       0 0 0 4px #212b32;
   }
 
-  /* A column, not a grid: a grid of hundreds of items is laid out again whole as each slice arrives. */
-  .items {
-    display: flex;
-    flex-direction: column;
-  }
-
   /* Off-screen reports skip layout and paint until scrolled near: a long list stays cheap to draw. */
   .report {
     content-visibility: auto;

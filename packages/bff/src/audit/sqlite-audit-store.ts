@@ -262,15 +262,19 @@ export class SqliteAuditStore implements AuditLog {
     return this.#conn;
   }
 
-  /** Runs `work` in one write transaction; a failure rolls back and marks the connection for reopening. */
-  #transaction<R>(work: (conn: Connection) => R): R {
-    let conn: Connection;
+  /** The connection to write with; a failure to get one marks it for reopening. */
+  #writableConnection(): Connection {
     try {
-      conn = this.#connection();
+      return this.#connection();
     } catch (err) {
       this.#reopen = true;
       throw err;
     }
+  }
+
+  /** Runs `work` in one write transaction; a failure rolls back and marks the connection for reopening. */
+  #transaction<R>(work: (conn: Connection) => R): R {
+    const conn = this.#writableConnection();
     try {
       conn.db.exec('BEGIN IMMEDIATE');
     } catch (err) {
@@ -285,13 +289,7 @@ export class SqliteAuditStore implements AuditLog {
    * another connection holds it — instead of waiting up to busy_timeout on the event loop.
    */
   #transactionIfUnlocked<R>(work: (conn: Connection) => R): R | undefined {
-    let conn: Connection;
-    try {
-      conn = this.#connection();
-    } catch (err) {
-      this.#reopen = true;
-      throw err;
-    }
+    const conn = this.#writableConnection();
     try {
       conn.db.exec('PRAGMA busy_timeout = 0');
       try {

@@ -12,7 +12,7 @@ import {
 import { testApp, type TestApp } from '../test-support/test-app.ts';
 
 const HOST = 'https://gp-host.test';
-const API_KEY = 'ig-reader-key-0123456789abcdef';
+const API_KEY = 'ig-reader-key-abcdefghijabcdef';
 let host: TestIssuer;
 
 beforeAll(async () => {
@@ -68,7 +68,7 @@ describe('GET /api/v1/audit (IG readers only)', () => {
   it('refuses no credential and a wrong API key with 401, audited', async () => {
     const t = app();
     expect((await t.request('/api/v1/audit')).status).toBe(401);
-    const res = await t.request('/api/v1/audit', { headers: { Authorization: 'ApiKey wrong-key-0123456789abcdef' } });
+    const res = await t.request('/api/v1/audit', { headers: { Authorization: 'ApiKey wrong-key-abcdefghijabcdef' } });
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toContain('ApiKey');
     const refusals = await t.audit.recent(2);

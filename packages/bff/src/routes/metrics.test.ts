@@ -23,7 +23,7 @@ const HOST = 'https://gp-host.test';
 const A = 'https://fhir.a.test/R4';
 const B = 'https://fhir.b.test/R4';
 const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
-const API_KEY = 'metrics-scraper-key-0123456789';
+const API_KEY = 'metrics-scraper-key-abcdefghij';
 const scraper = { Authorization: `ApiKey ${API_KEY}` };
 const SYNTHETIC_NHS_NUMBERS = [PATIENT_A.nhsNumber, PATIENT_B.nhsNumber];
 
@@ -107,7 +107,7 @@ describe('GET /metrics', () => {
     const token = await session(t);
     for (const headers of [
       {},
-      { Authorization: 'ApiKey wrong-key-0123456789abcdef' },
+      { Authorization: 'ApiKey wrong-key-abcdefghijabcdef' },
       { Authorization: `Bearer ${token}` },
       { Authorization: API_KEY },
     ]) {

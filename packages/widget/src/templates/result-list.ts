@@ -27,7 +27,7 @@ export interface ResultListInput {
 }
 
 /** A result row's identity for its open/closed history: the report and the observation within it. */
-export const historyRowKey = (report: ResultReport, obs: ResultObservation): string => `${report.id}\u0000${obs.id}`;
+const historyRowKey = (report: ResultReport, obs: ResultObservation): string => `${report.id}\u0000${obs.id}`;
 
 // A final result needs no badge; anything else must be visible before the value is read.
 const STATUS_BADGE: Readonly<Record<ResultStatus, string | undefined>> = {
