@@ -165,8 +165,11 @@ describe('<care-sidebar> sections', () => {
   describe('a long list of results', () => {
     it('draws 600 reports a slice at a time, newest first, until all are there', async () => {
       serve((p) => ({ ...summaryFor(p), results: { ...summaryFor(p).results, items: manyReports(p, 600) } }));
-      const { el } = await loaded(PATIENT_A.launch);
-      const first = results(el).length;
+      const { el, events } = await mount(PATIENT_A.launch);
+      // Counted as the first view is announced (the render that drew it), before any later slice's task can run.
+      let first = -1;
+      el.addEventListener('care-sidebar-ready', () => (first = results(el).length), { once: true });
+      await waitFor(() => events.length > 0, 'the first event');
       expect(first, 'the first slice').to.be.within(1, 100);
       await waitFor(() => results(el).length === 600, 'all 600 reports', 5000);
       const names = results(el).map((r) => r.querySelector('.report-name')?.textContent?.trim());
@@ -176,9 +179,19 @@ describe('<care-sidebar> sections', () => {
 
     it('never draws a slice of the previous patient after a switch', async () => {
       serve((p) => ({ ...summaryFor(p), results: { ...summaryFor(p).results, items: manyReports(p, 600) } }));
-      const { el } = await loaded(PATIENT_A.launch);
-      expect(results(el).length).to.be.below(600);
-      el.launch = PATIENT_B.launch;
+      const { el, events } = await mount(PATIENT_A.launch);
+      // Switched as patient A's first view is announced: mid-list, before any later slice's task can run.
+      let drawnAtSwitch = -1;
+      el.addEventListener(
+        'care-sidebar-ready',
+        () => {
+          drawnAtSwitch = results(el).length;
+          el.launch = PATIENT_B.launch;
+        },
+        { once: true },
+      );
+      await waitFor(() => events.length > 0, "patient A's first view");
+      expect(drawnAtSwitch).to.be.below(600);
       await el.updateComplete;
       const familyA = PATIENT_A.banner.name?.family ?? '';
       await waitFor(() => results(el).length === 600, "all of patient B's reports", 5000);
