@@ -129,6 +129,19 @@ export async function run(options: ScenarioOptions): Promise<ScenarioResult> {
     const commitsAfter = await bff.stats();
     const auditBatches = commitsAfter.auditBatches - commitsBefore.auditBatches;
     const auditRecords = commitsAfter.auditRecords - commitsBefore.auditRecords;
+    const measuredRequests = bffRounds.reduce((n, r) => n + r.ok + r.non2xx, 0);
+    // Where the BFF's time went (its process, all threads, and its event loop alone), per request.
+    const cpuPerRequest = {
+      processMicros: round((commitsAfter.cpuMicros - commitsBefore.cpuMicros) / measuredRequests, 1),
+      eventLoopThreadMicros: round(
+        (commitsAfter.mainThreadCpuMicros - commitsBefore.mainThreadCpuMicros) / measuredRequests,
+        1,
+      ),
+    };
+    const meanCommitMs =
+      auditBatches > 0
+        ? round(((commitsAfter.auditCommitSeconds - commitsBefore.auditCommitSeconds) * 1000) / auditBatches, 2)
+        : null;
     await bff.stop();
     const audited = auditCounts(bff.auditPath)?.['summary-view'];
     const responses = 2 + warmBff.ok + bffRounds.reduce((n, r) => n + r.ok, 0);
@@ -162,7 +175,9 @@ export async function run(options: ScenarioOptions): Promise<ScenarioResult> {
               batches: auditBatches,
               records: auditRecords,
               recordsPerBatch: auditBatches > 0 ? round(auditRecords / auditBatches, 1) : null,
+              meanCommitMs,
             },
+            bffCpuPerRequest: cpuPerRequest,
             summaryResponses: responses,
             note: 'audited ≥ responses: views whose answer was still in flight when a round ended were committed too',
           },

@@ -129,14 +129,15 @@ describe('logs of a full demo run', () => {
     // Every demo patient, with every source answering.
     for (const patient of gpPatients) await view(patient.nhsNumber, patient.birthDate);
 
+    // A launch whose date of birth disagrees with the hospitals' records (before the faults below
+    // open the sources' breakers, which would leave no record to compare).
+    await view(gpPatients[1]?.nhsNumber ?? '', '1900-01-01');
+
     // Sources failing: one down, one flaky, while patients known to both are viewed.
     demo.sourceFaults.setMode('hospital-a', 'down');
     demo.sourceFaults.setMode('hospital-b', 'flaky');
     for (const patient of gpPatients.slice(0, 3)) await view(patient.nhsNumber, patient.birthDate);
     demo.sourceFaults.reset();
-
-    // A launch whose date of birth disagrees with the hospitals' records.
-    await view(gpPatients[1]?.nhsNumber ?? '', '1900-01-01');
 
     // Refusals: a replayed launch, a forged session token, a scrape without credentials.
     const launch = await launchFor(gpPatients[0]?.nhsNumber ?? '');

@@ -481,6 +481,11 @@ describe('the BFF started alone against independent FHIR servers and a host syst
 
     // Fellmoor's answers really were paged (HAPI-style _getpages links were followed).
     expect(w().fellmoor.requests.some((r) => r.includes('_getpages='))).toBe(true);
+    // Both servers follow chained searches, so the data was asked for with the Patient search, never by id.
+    for (const hospital of [w().calderbrook, w().fellmoor]) {
+      expect(hospital.requests.some((r) => r.includes('patient.identifier='))).toBe(true);
+      expect(hospital.requests.filter((r) => /[?&]patient=/.test(r))).toEqual([]);
+    }
 
     // A second view in the same session (served from the BFF's cache) is the same view, audited again.
     const again = await viewSummary(token, DR_FARROW, wharfedale, MARIGOLD);

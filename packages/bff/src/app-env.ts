@@ -7,5 +7,7 @@ export interface AppEnv {
   Variables: RequestIdVariables & {
     session: SessionClaims;
     log: Logger;
+    /** Extra fields for this request's access log line (ids and outcomes only, never patient data). */
+    accessLog: Readonly<Record<string, string | number>>;
   };
 }

@@ -63,6 +63,11 @@ export interface WorkerStats {
   readonly arrayBuffersBytes: number;
   readonly auditBatches: number;
   readonly auditRecords: number;
+  /** CPU time used so far, µs: the whole process, and its event-loop thread alone. */
+  readonly cpuMicros: number;
+  readonly mainThreadCpuMicros: number;
+  /** Time spent in audit group commits so far, summed over batches. */
+  readonly auditCommitSeconds: number;
 }
 
 export interface BenchBff {
@@ -195,6 +200,9 @@ export async function startBenchBff(options: BenchBffOptions): Promise<BenchBff>
         arrayBuffersBytes: m.arrayBuffersBytes,
         auditBatches: m.auditBatches,
         auditRecords: m.auditRecords,
+        cpuMicros: m.cpuMicros,
+        auditCommitSeconds: m.auditCommitSeconds,
+        mainThreadCpuMicros: m.mainThreadCpuMicros,
       };
     },
   };

@@ -30,6 +30,11 @@ export type WorkerMessage =
       /** Audit group commits so far: batches and the records in them. */
       readonly auditBatches: number;
       readonly auditRecords: number;
+      /** CPU time used so far, µs: the whole process (all threads), and the event-loop thread alone. */
+      readonly cpuMicros: number;
+      readonly mainThreadCpuMicros: number;
+      /** Time spent in audit group commits so far (from a batch's start to its commit), summed. */
+      readonly auditCommitSeconds: number;
     }
   | { readonly type: 'stopped' };
 
@@ -49,6 +54,8 @@ const audit = SqliteAuditStore.open(config.audit.url.replace(/^sqlite:/, ''), {
   commitThread: process.env['BENCH_AUDIT_COMMIT_THREAD'] !== '0',
 });
 await audit.ready();
+let commitSeconds = 0;
+audit.observeCommits((batch) => (commitSeconds += batch.seconds));
 const { app, cache } = createApp({
   config,
   clock: () => new Date(),
@@ -65,6 +72,8 @@ process.on('message', (message: WorkerRequest) => {
   switch (message.type) {
     case 'stats': {
       const memory = process.memoryUsage();
+      const cpu = process.cpuUsage();
+      const mainThread = process.threadCpuUsage();
       send({
         type: 'stats',
         rssBytes: memory.rss,
@@ -76,6 +85,9 @@ process.on('message', (message: WorkerRequest) => {
         arrayBuffersBytes: memory.arrayBuffers,
         auditBatches: audit.commitStats.batches,
         auditRecords: audit.commitStats.records,
+        cpuMicros: cpu.user + cpu.system,
+        auditCommitSeconds: commitSeconds,
+        mainThreadCpuMicros: mainThread.user + mainThread.system,
       });
       return;
     }

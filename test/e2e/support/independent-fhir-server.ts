@@ -6,8 +6,10 @@
  *
  * Supported: read (`GET /<Type>/<id>`), search (`GET /<Type>?…`) with `_id`, `identifier`,
  * `patient`, `subject`, `category`, `status`, `_count` and `_include=<Type>:<reference element>`;
- * `GET /metadata`. Other parameters (`_sort`, `_summary`, `_format`, …) are ignored, as a
- * lenient server does.
+ * chained on `patient` or `subject` (`patient.identifier=<system>|<value>`,
+ * `subject:Patient.identifier=…`, https://hl7.org/fhir/R4/search.html#chaining) to any of those
+ * parameters of the resource referenced; `GET /metadata`. Other parameters (`_sort`, `_summary`,
+ * `_format`, other chains, …) are ignored, as a lenient server does.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -129,6 +131,22 @@ function satisfies(resource: Resource, name: string, values: readonly string[]):
 
 const SEARCH_PARAMETERS = new Set(['_id', 'identifier', 'patient', 'subject', 'category', 'status']);
 
+/** A chained parameter: `<reference parameter>[:<target type>].<target's parameter>`. */
+interface Chain {
+  /** The type the reference must point at; any type when absent (`subject.identifier`). */
+  readonly targetType: string | undefined;
+  readonly targetParameter: string;
+}
+
+function chainOf(name: string): Chain | undefined {
+  const match = /^(patient|subject)(?::([A-Z][A-Za-z]+))?\.([_a-z][-a-z]*)$/.exec(name);
+  if (!match || !SEARCH_PARAMETERS.has(match[3] as string)) return undefined;
+  // `patient` references a Patient only; `subject` may reference other types unless a modifier narrows it.
+  const targetType = match[2] ?? (match[1] === 'patient' ? 'Patient' : undefined);
+  if (match[1] === 'patient' && targetType !== 'Patient') return undefined;
+  return { targetType, targetParameter: match[3] as string };
+}
+
 function operationOutcome(severity: 'error' | 'fatal', code: string, diagnostics: string) {
   return { resourceType: 'OperationOutcome', issue: [{ severity, code, diagnostics }] };
 }
@@ -204,10 +222,29 @@ export async function startFhirServer(options: FhirServerOptions): Promise<Runni
     };
   }
 
+  /** Does the resource that `resource`'s subject (or patient) references satisfy the chained parameter? */
+  function satisfiesChain(resource: Resource, chain: Chain, values: readonly string[]): boolean {
+    const reference = (field(resource, 'subject') ?? field(resource, 'patient')) as Reference | undefined;
+    const target = parseReference(reference?.reference);
+    return values.every((value) => {
+      const referenced = target && store.get(key(target.type, target.id));
+      if (!referenced || (chain.targetType !== undefined && referenced.resourceType !== chain.targetType)) return false;
+      return satisfies(referenced, chain.targetParameter, [value]);
+    });
+  }
+
   function search(type: string, params: Params, self: string): Bundle {
-    const names = [...new Set(params.keys())].filter((n) => SEARCH_PARAMETERS.has(n));
+    const names = [...new Set(params.keys())];
+    const direct = names.filter((n) => SEARCH_PARAMETERS.has(n));
+    const chained = names.flatMap((n) => {
+      const chain = chainOf(n);
+      return chain ? [{ chain, values: params.getAll(n) }] : [];
+    });
     const matches = [...store.values()].filter(
-      (r) => r.resourceType === type && names.every((n) => satisfies(r, n, params.getAll(n))),
+      (r) =>
+        r.resourceType === type &&
+        direct.every((n) => satisfies(r, n, params.getAll(n))) &&
+        chained.every(({ chain, values }) => satisfiesChain(r, chain, values)),
     );
     const count = Number(params.get('_count'));
     const pageSize = Math.min(Number.isInteger(count) && count > 0 ? count : defaultPageSize, maxPageSize);

@@ -164,4 +164,36 @@ describe('GroupCommitQueue', () => {
     await q.push(5);
     expect(seen).toHaveLength(2);
   });
+  it('hands the followers to the store before the finished batch’s appends run on, and tells it which batches are busy', async () => {
+    const events: string[] = [];
+    const busyFlags: boolean[] = [];
+    const commits: { items: number[]; release: () => void }[] = [];
+    const q = new GroupCommitQueue<number, number>(
+      (items, batch) => {
+        events.push(`commit ${items.join(',')}`);
+        busyFlags.push(batch.busy);
+        return new Promise<number[]>((resolve) =>
+          commits.push({ items: [...items], release: () => resolve([...items]) }),
+        );
+      },
+      { windowMs: 0, maxBatch: 100, maxPending: 1_000 },
+    );
+    const leader = q.push(1).then(() => events.push('leader answered'));
+    await twoTurns();
+    const followers = [q.push(2), q.push(3)];
+    expect(commits).toHaveLength(1);
+    commits[0]?.release();
+    await leader;
+    // The followers' commit started before the leader's append returned to its caller.
+    expect(events).toEqual(['commit 1', 'commit 2,3', 'leader answered']);
+    commits[1]?.release();
+    await Promise.all(followers);
+    await q.flush();
+    const later = q.push(4);
+    await twoTurns();
+    commits[2]?.release();
+    await later;
+    // Leader batches come from an idle store; a batch of followers waited behind a commit.
+    expect(busyFlags).toEqual([false, true, false]);
+  });
 });

@@ -20,6 +20,15 @@ export type CommitObserver = (batch: {
   readonly ok: boolean;
 }) => void;
 
+/** What a commit is told about its batch. */
+export interface BatchContext {
+  /**
+   * True for a batch of followers: its items waited behind a commit in flight, so the store is
+   * busy and the event loop has answers to send; false for a leader's batch (the store was idle).
+   */
+  readonly busy: boolean;
+}
+
 interface Waiting<T, R> {
   readonly item: T;
   readonly resolve: (result: R) => void;
@@ -31,25 +40,29 @@ interface Waiting<T, R> {
  * without waiting for a timer. When no batch is in flight, the first item (the leader) starts a
  * batch at the end of the current turn of the event loop (setImmediate), taking every item pushed in
  * that turn; items pushed while a batch is being committed (the followers) all go in the next batch,
- * which starts as soon as that commit ends. So a lone append pays one commit and nothing more, and
+ * which is handed to the store as soon as that commit ends, while the answers of the batch that
+ * ended are still being sent (so the store's next fsync overlaps the event loop's work). So a lone
+ * append pays one commit and nothing more, and
  * under load the batch grows with the commit time. `windowMs` > 0 adds an optional wait for the
  * leader (the behaviour before leader/follower). One batch is committed at a time, at most
  * `maxBatch` items each. Each append settles only when its own batch has committed, and a failed
  * batch rejects every append in it — so "resolved" always means "durable".
  */
 export class GroupCommitQueue<T, R> {
-  readonly #commit: (items: readonly T[]) => Promise<R[]> | R[];
+  readonly #commit: (items: readonly T[], batch: BatchContext) => Promise<R[]> | R[];
   readonly #options: GroupCommitOptions;
   #pending: Waiting<T, R>[] = [];
   #timer: NodeJS.Timeout | undefined;
   #immediate: NodeJS.Immediate | undefined;
   #flushing: Promise<void> | undefined;
+  /** True while the next batch is one of followers (it waited behind a commit: the store is busy). */
+  #startedBusy = false;
   #closed = false;
   readonly #observers = new Set<CommitObserver>();
   /** Committed batches and records, for tests and the benchmark. */
   readonly stats = { batches: 0, records: 0 };
 
-  constructor(commit: (items: readonly T[]) => Promise<R[]> | R[], options: GroupCommitOptions) {
+  constructor(commit: (items: readonly T[], batch: BatchContext) => Promise<R[]> | R[], options: GroupCommitOptions) {
     this.#commit = commit;
     this.#options = options;
   }
@@ -130,28 +143,51 @@ export class GroupCommitQueue<T, R> {
       clearImmediate(this.#immediate);
       this.#immediate = undefined;
     }
+    const busy = this.#startedBusy;
+    this.#startedBusy = false;
     const batch = this.#pending.splice(0, this.#options.maxBatch);
     if (batch.length === 0) return Promise.resolve();
-    this.#flushing = (async () => {
-      // Yield first: a commit that throws synchronously must not run `finally` before #flushing is set.
-      await Promise.resolve();
-      const started = performance.now();
-      try {
-        const results = await this.#commit(batch.map((w) => w.item));
+    const started = performance.now();
+    let committed: Promise<R[]>;
+    try {
+      // Called now, not after a tick: a batch of followers reaches the store (its commit thread, or
+      // the database server) before the previous batch's answers are sent, so the two overlap.
+      committed = Promise.resolve(
+        this.#commit(
+          batch.map((w) => w.item),
+          { busy },
+        ),
+      );
+    } catch (err) {
+      committed = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    const flushing = committed.then(
+      (results) => {
         this.stats.batches++;
         this.stats.records += batch.length;
         this.#notify(batch.length, started, true);
         batch.forEach((w, i) => w.resolve(results[i] as R));
-      } catch (err) {
+        this.#next();
+      },
+      (err: unknown) => {
         this.#notify(batch.length, started, false);
         const error = err instanceof Error ? err : new Error(String(err));
         for (const w of batch) w.reject(error);
-      } finally {
-        this.#flushing = undefined;
-        // The followers, which arrived during the commit, have already waited: commit them straight away.
-        if (this.#pending.length > 0) this.#startSoon();
-      }
-    })();
-    return this.#flushing;
+        this.#next();
+      },
+    );
+    this.#flushing = flushing;
+    return flushing;
+  }
+
+  /**
+   * A batch has settled and its appends have been told (their code runs once this returns). The
+   * followers, which arrived during its commit, have already waited: their batch starts at once.
+   */
+  #next(): void {
+    this.#flushing = undefined;
+    if (this.#pending.length === 0) return;
+    this.#startedBusy = true;
+    void this.#run();
   }
 }

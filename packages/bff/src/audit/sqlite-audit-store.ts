@@ -198,7 +198,7 @@ export class SqliteAuditStore implements AuditLog {
       path === ':memory:' || options.commitThread === false
         ? undefined
         : new SqliteCommitThread(path, this.#busyTimeoutMs);
-    this.#queue = new GroupCommitQueue((entries) => this.#commitBatch(entries), {
+    this.#queue = new GroupCommitQueue((entries, batch) => this.#commitBatch(entries, batch.busy), {
       windowMs: options.groupCommitMs ?? 0,
       maxBatch: options.maxBatch ?? 2_000,
       maxPending: options.maxPending ?? 20_000,
@@ -328,15 +328,16 @@ export class SqliteAuditStore implements AuditLog {
   }
 
   /**
-   * A lone record (nothing else was waiting: the store is idle) is committed right here if the write
-   * lock is free, which spares it two hand-offs between threads; a batch of several — the store is
-   * busy — or a lone record meeting another writer's lock goes to the commit thread, so the requests
-   * behind it are held up neither by its fsync nor by the wait for the lock. Either way one batch at
-   * a time, each in its own transaction that reads the chain head under the write lock.
+   * A lone record while the store is idle (a leader's batch of one) is committed right here if the
+   * write lock is free, which spares it two hand-offs between threads; a batch of several, any batch
+   * of followers (the store is busy: the loop has answers to send), or a lone record meeting another
+   * writer's lock goes to the commit thread, so the requests behind it are held up neither by its
+   * fsync nor by the wait for the lock. Either way one batch at a time, each in its own transaction
+   * that reads the chain head under the write lock.
    */
-  #commitBatch(entries: readonly AuditEntry[]): AuditRecord[] | Promise<AuditRecord[]> {
+  #commitBatch(entries: readonly AuditEntry[], busy: boolean): AuditRecord[] | Promise<AuditRecord[]> {
     if (!this.#thread) return this.#commit(entries);
-    if (entries.length === 1) {
+    if (entries.length === 1 && !busy) {
       // Only while the lock is free: held by another writer, the wait is the commit thread's, not the loop's.
       const records = this.#transactionIfUnlocked((conn) => appendAll(conn, entries));
       if (records) return records;

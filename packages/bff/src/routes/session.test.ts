@@ -387,8 +387,9 @@ describe('POST /api/v1/session', () => {
       expect((await cold.startSession(await signLaunch(host))).status).toBe(201);
 
       // The session minted earlier is verified with the BFF's own key: still good.
+      // A hospital that does not know the patient (its data searches go out with the Patient search).
       server.use(
-        http.get('https://fhir.a.test/R4/Patient', () =>
+        http.get('https://fhir.a.test/R4/:type', () =>
           HttpResponse.json({ resourceType: 'Bundle', type: 'searchset', entry: [] }),
         ),
       );

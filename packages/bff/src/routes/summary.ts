@@ -106,6 +106,8 @@ export function summaryRoutes(deps: SummaryRouteDeps): Hono<AppEnv> {
       { nhsNumber: session.nhsNumber, ...(session.birthDate ? { birthDate: session.birthDate } : {}) },
       requestId,
     );
+    // Each source's outcome on this request's log line; a cached answer has no line of its own.
+    c.set('accessLog', { sources: answers.map((a) => `${a.source.id}:${a.status}`).join(',') });
     const now = clock();
     const consents = answers.flatMap((a) => (a.status === 'ok' ? (a.record.consents ?? []) : []));
     if (isOptedOut({ nhsNumber: session.nhsNumber, localOptOuts: config.localOptOuts, consents, now })) {

@@ -13,9 +13,11 @@ import type {
   Flag,
   Observation,
   Patient,
+  Reference,
   RiskAssessment,
   Resource,
 } from '@medplum/fhirtypes';
+import type { ChainedSearchSupport } from './chained-search-support.ts';
 import { FhirClient, type FhirClientOptions, type SearchResult, UpstreamError } from './fhir-client.ts';
 
 export type SourceFetchResult =
@@ -24,45 +26,153 @@ export type SourceFetchResult =
 
 const PAGE_SIZE = '100';
 const ID_BATCH = 50;
+const NONE: SearchResult = { resources: [], truncated: false };
+/** Answers by which a server says it does not support what was asked (here: the chained parameter). */
+const REFUSALS: ReadonlySet<number> = new Set([400, 403, 404, 405, 422, 501]);
+/** Answers by which a server says it has no such resource type. */
+const NOT_OFFERED: ReadonlySet<number> = new Set([404, 400]);
+
+export interface SourceRecordOptions extends FhirClientOptions {
+  /** The source's memory of whether chained searches work; without it, every fetch takes two rounds. */
+  readonly chainedSearch?: ChainedSearchSupport;
+}
+
+/** One data search, asked either by the patient's id or chained on its NHS number. */
+interface DataSearch {
+  readonly type: string;
+  /** Entry types the record takes from the answer: the searched type and any it includes. */
+  readonly reads: readonly string[];
+  readonly params: Readonly<Record<string, string>>;
+  /** Dropped if a strict server refuses them (FhirClient.search). */
+  readonly optional?: Readonly<Record<string, string>>;
+  /** A type the source may not offer at all (Consent, RiskAssessment). */
+  readonly mayBeAbsent?: true;
+}
+
+function dataSearches(resultsSince: Date) {
+  const page = { _count: PAGE_SIZE };
+  // Newest first where the server can sort, so a page cap drops the oldest, not the newest.
+  const newestFirst = { _sort: '-date' };
+  // Results within the window only (also filtered after mapping, for servers that ignore `date`).
+  const inWindow = { date: `ge${resultsSince.toISOString().slice(0, 10)}` };
+  return {
+    reports: {
+      type: 'DiagnosticReport',
+      reads: ['DiagnosticReport', 'Observation'],
+      params: page,
+      optional: { ...inWindow, ...newestFirst, _include: 'DiagnosticReport:result' },
+    },
+    // Laboratory observations that no report groups (some servers store results this way).
+    labs: {
+      type: 'Observation',
+      reads: ['Observation'],
+      params: { ...page, category: 'laboratory' },
+      optional: { ...inWindow, ...newestFirst },
+    },
+    documents: { type: 'DocumentReference', reads: ['DocumentReference'], params: page, optional: newestFirst },
+    flags: { type: 'Flag', reads: ['Flag'], params: page },
+    consents: { type: 'Consent', reads: ['Consent'], params: {}, mayBeAbsent: true },
+    risks: { type: 'RiskAssessment', reads: ['RiskAssessment'], params: page, mayBeAbsent: true },
+  } satisfies Record<string, DataSearch>;
+}
+
+type SearchName = keyof ReturnType<typeof dataSearches>;
+type Settled = { readonly ok: true; readonly result: SearchResult } | { readonly ok: false; readonly error: unknown };
 
 function ofType<T extends Resource>(resources: readonly Resource[], type: T['resourceType']): T[] {
   return resources.filter((r): r is T => r.resourceType === type);
 }
 
+function isHttpStatus(err: unknown, statuses: ReadonlySet<number>): boolean {
+  return (
+    err instanceof UpstreamError &&
+    err.failure === 'http-status' &&
+    err.httpStatus !== undefined &&
+    statuses.has(err.httpStatus)
+  );
+}
+
 /**
- * A search for a resource type the source may not offer at all (Consent, RiskAssessment). A
- * server without the type (404, or 400 for an unknown type) holds none to find; any other failure
- * fails the source, so its data is never shown without, say, its consents having been read.
+ * The search by patient id. For a type the source may not offer at all, a server without it (404,
+ * or 400 for an unknown type) holds none to find; any other failure fails the source, so its data
+ * is never shown without, say, its consents having been read.
  */
-async function searchIfOffered(
-  client: FhirClient,
-  type: string,
-  params: Record<string, string>,
-): Promise<SearchResult> {
+async function searchByPatientId(client: FhirClient, search: DataSearch, patientId: string): Promise<SearchResult> {
   try {
-    return await client.search(type, params);
+    return await client.search(search.type, { patient: patientId, ...search.params }, search.optional);
   } catch (err) {
-    if (
-      err instanceof UpstreamError &&
-      err.failure === 'http-status' &&
-      (err.httpStatus === 404 || err.httpStatus === 400)
-    ) {
-      return { resources: [], truncated: false };
-    }
+    if (search.mayBeAbsent && isHttpStatus(err, NOT_OFFERED)) return NONE;
     throw err;
   }
 }
 
 /**
+ * The search chained on the NHS number (https://hl7.org/fhir/R4/search.html#chaining), sent before
+ * the Patient is known. Settled at once so that an answer nobody reads (patient not found) is never
+ * an unhandled rejection.
+ */
+function searchChained(client: FhirClient, search: DataSearch, nhsNumber: string): Promise<Settled> {
+  const params = { 'patient.identifier': `${NHS_NUMBER_SYSTEM}|${nhsNumber}`, ...search.params };
+  return client.search(search.type, params, search.optional).then(
+    (result) => ({ ok: true, result }),
+    (error: unknown) => ({ ok: false, error }),
+  );
+}
+
+/** A Consent names its patient in `patient`; the other types read here in `subject`. */
+function subjectOf(resource: Resource): { subject?: Reference } {
+  if (resource.resourceType === 'Consent') return resource.patient ? { subject: resource.patient } : {};
+  return resource as { subject?: Reference };
+}
+
+/**
+ * A chained answer is used only if every entry the record reads is about the matched Patient.
+ * Otherwise the server ignored the chain, or holds a second Patient with this NHS number (a merged
+ * record): the whole answer is discarded and the search asked again by id, as is one refused.
+ */
+async function verifiedOrById(
+  client: FhirClient,
+  search: DataSearch,
+  chained: Promise<Settled>,
+  patientId: string,
+  isAboutPatient: (resource: Resource) => boolean,
+  support: ChainedSearchSupport,
+): Promise<SearchResult> {
+  const answer = await chained;
+  if (answer.ok) {
+    const read = answer.result.resources.filter((r) => search.reads.includes(r.resourceType));
+    if (read.every(isAboutPatient)) return answer.result;
+  } else if (!isHttpStatus(answer.error, REFUSALS)) {
+    throw answer.error;
+  }
+  support.distrust();
+  return searchByPatientId(client, search, patientId);
+}
+
+/**
  * Fetches one source's record of one patient (DESIGN §4): the Patient by NHS-number identifier,
- * then its lab reports with their observations, letters and flags, in parallel.
+ * and its lab reports with their observations, letters, flags, consents and risk assessments.
+ * Where the source's chained searches are trusted, the data searches go out with the Patient
+ * search (one round); otherwise, after it, by patient id (two rounds).
  */
 export async function fetchSourceRecord(
   nhsNumber: string,
   resultsSince: Date,
-  options: FhirClientOptions,
+  options: SourceRecordOptions,
 ): Promise<SourceFetchResult> {
   const client = new FhirClient(options);
+  const searches = dataSearches(resultsSince);
+  // While the source's breaker is not closed, the Patient search goes alone: it is the one probe
+  // the breaker lets through, and the data searches follow only once it has succeeded.
+  const breakerClosed = (options.breaker?.state ?? 'closed') === 'closed';
+  const support = breakerClosed && options.chainedSearch?.trusted() ? options.chainedSearch : undefined;
+  // Sent with the Patient search; nothing of their answers is read before the Patient check has passed.
+  const chained =
+    support &&
+    (Object.fromEntries(
+      Object.entries(searches).map(([name, search]) => [name, searchChained(client, search, nhsNumber)]),
+    ) as Record<SearchName, Promise<Settled>>);
+
   const found = await client.search('Patient', { identifier: `${NHS_NUMBER_SYSTEM}|${nhsNumber}` });
   const candidates = ofType<Patient>(found.resources, 'Patient').filter((p) => p.active !== false);
   const patients = candidates.filter((p) => patientHasNhsNumber(p, nhsNumber));
@@ -72,23 +182,23 @@ export async function fetchSourceRecord(
   // Several records for one NHS number is the source's data-quality problem: never guess which one.
   if (patients.length > 1) throw new UpstreamError('ambiguous-patient');
   const patient = patients[0] as Patient;
-  if (!patient.id) throw new UpstreamError('ambiguous-patient');
-  const byPatient = { patient: patient.id, _count: PAGE_SIZE };
-  // Newest first where the server can sort, so a page cap drops the oldest, not the newest.
-  const newestFirst = { _sort: '-date' };
-  // Results within the window only (also filtered after mapping, for servers that ignore `date`).
-  const inWindow = { date: `ge${resultsSince.toISOString().slice(0, 10)}` };
+  const patientId = patient.id;
+  if (!patientId) throw new UpstreamError('ambiguous-patient');
+  const isAboutPatient = aboutPatient(patientId, nhsNumber);
+  const isEntryAboutPatient = (resource: Resource) => isAboutPatient(subjectOf(resource));
 
+  const resultOf = (name: SearchName) =>
+    chained
+      ? verifiedOrById(client, searches[name], chained[name], patientId, isEntryAboutPatient, support)
+      : searchByPatientId(client, searches[name], patientId);
   const [reportSearch, labSearch, documentSearch, flagSearch, consentSearch, riskSearch] = await Promise.all([
-    client.search('DiagnosticReport', byPatient, { ...inWindow, ...newestFirst, _include: 'DiagnosticReport:result' }),
-    // Laboratory observations that no report groups (some servers store results this way).
-    client.search('Observation', { ...byPatient, category: 'laboratory' }, { ...inWindow, ...newestFirst }),
-    client.search('DocumentReference', byPatient, newestFirst),
-    client.search('Flag', byPatient),
-    searchIfOffered(client, 'Consent', { patient: patient.id }),
-    searchIfOffered(client, 'RiskAssessment', byPatient),
+    resultOf('reports'),
+    resultOf('labs'),
+    resultOf('documents'),
+    resultOf('flags'),
+    resultOf('consents'),
+    resultOf('risks'),
   ]);
-  const isAboutPatient = aboutPatient(patient.id, nhsNumber);
   const reports = ofType<DiagnosticReport>(reportSearch.resources, 'DiagnosticReport').filter(isAboutPatient);
   const observations = new Map<string, Observation>();
   for (const o of [

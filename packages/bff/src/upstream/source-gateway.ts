@@ -4,6 +4,7 @@ import type { Config, SourceConfig } from '../config/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics, UpstreamOperation, UpstreamOutcome } from '../metrics/metrics.ts';
 import { fetchSourceRecord } from './fetch-source-record.ts';
+import { ChainedSearchSupport } from './chained-search-support.ts';
 import { type BreakerState, CircuitBreaker, RetryBudget } from './circuit-breaker.ts';
 import { type BinaryContent, FhirClient, UpstreamError } from './fhir-client.ts';
 
@@ -72,10 +73,16 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
 
   const breakers = new Map(deps.sources.map((s) => [s.id, new CircuitBreaker({ openMs: deps.limits.breakerOpenMs })]));
   const budgets = new Map(deps.sources.map((s) => [s.id, new RetryBudget()]));
+  const chains = new Map(deps.sources.map((s) => [s.id, new ChainedSearchSupport(() => deps.clock().getTime())]));
   const resilience = (sourceId: string) => {
     const breaker = breakers.get(sourceId);
     const retryBudget = budgets.get(sourceId);
-    return { ...(breaker ? { breaker } : {}), ...(retryBudget ? { retryBudget } : {}) };
+    const chainedSearch = chains.get(sourceId);
+    return {
+      ...(breaker ? { breaker } : {}),
+      ...(retryBudget ? { retryBudget } : {}),
+      ...(chainedSearch ? { chainedSearch } : {}),
+    };
   };
 
   async function ask(source: SourceConfig, patient: PatientContext, requestId: string): Promise<SourceAnswer> {
@@ -102,6 +109,17 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
             }),
           (r) => r.status,
         );
+        // Logged once per upstream fetch, not per view: a view served from the cache adds no line here.
+        deps.log({
+          level: 'info',
+          msg: 'source answered',
+          requestId,
+          source: source.id,
+          outcome: result.status,
+          // Malformed entries are skipped, never shown half-read; counted so operators can see them.
+          skippedEntries: result.status === 'ok' ? result.skippedEntries : 0,
+          latencyMs: Math.round(performance.now() - started),
+        });
         return { sourceId: source.id, nhsNumber: patient.nhsNumber, fetchedAt: deps.clock(), result };
       });
       const fetchedAt = cached.fetchedAt.toISOString();
@@ -131,16 +149,6 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
         });
         return { source: ref, status: 'mismatch' };
       }
-      deps.log({
-        level: 'info',
-        msg: 'source answered',
-        requestId,
-        source: source.id,
-        outcome: 'ok',
-        // Malformed entries are skipped, never shown half-read; counted so operators can see them.
-        skippedEntries: cached.result.skippedEntries,
-        latencyMs: Math.round(performance.now() - started),
-      });
       return { source: ref, status: 'ok', fetchedAt, record: cached.result.record };
     } catch (err) {
       const failure = err instanceof UpstreamError ? err.failure : 'error';

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
+import { withResponseHeaders } from '../response-headers/index.ts';
 
 export interface ApiCorsOptions {
   /** Origins that may call, matched exactly. */
@@ -13,9 +14,9 @@ export interface ApiCorsOptions {
 /**
  * CORS for configured host origins only (hono's cors() would allow any origin by default), with the
  * headers hono's cors() sets, and its preflight answer (OPTIONS is handed to it). For every other
- * method the headers are added once the response exists, on its own header list: hono's cors()
- * would touch `c.res` before the handler and append `Vary` with `c.header()` after it, and each of
- * those makes @hono/node-server rebuild the response as a stream instead of writing its body directly.
+ * method the headers go on with withResponseHeaders: hono's cors() would touch `c.res` before the
+ * handler and append `Vary` with `c.header()` after it, and each of those makes @hono/node-server
+ * rebuild the response as a stream instead of writing its body directly.
  */
 export function apiCors(options: ApiCorsOptions): MiddlewareHandler {
   const origin = (o: string) => (options.allowed.has(o) ? o : null);
@@ -28,13 +29,17 @@ export function apiCors(options: ApiCorsOptions): MiddlewareHandler {
     credentials: false,
   });
   const expose = options.exposeHeaders?.join(',');
-  return async (c, next) => {
+  const always: Record<string, string> = {
+    Vary: 'Origin',
+    ...(expose ? { 'Access-Control-Expose-Headers': expose } : {}),
+  };
+  return (c, next) => {
     if (c.req.method === 'OPTIONS') return preflight(c, next);
-    await next();
-    const h = c.res.headers;
     const allowOrigin = origin(c.req.header('origin') ?? '');
-    if (allowOrigin) h.set('Access-Control-Allow-Origin', allowOrigin);
-    if (expose) h.set('Access-Control-Expose-Headers', expose);
-    h.append('Vary', 'Origin');
+    return withResponseHeaders(
+      c,
+      next,
+      allowOrigin ? { ...always, 'Access-Control-Allow-Origin': allowOrigin } : always,
+    );
   };
 }

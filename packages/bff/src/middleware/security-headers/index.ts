@@ -1,22 +1,22 @@
 import type { MiddlewareHandler } from 'hono';
+import { withResponseHeaders } from '../response-headers/index.ts';
 
 /**
  * Security headers on every response, set deliberately rather than with hono's secureHeaders(),
  * whose defaults (X-Frame-Options SAMEORIGIN, CORP same-origin, no CSP) do not fit an embedded product.
- * API answers may not be framed, cached, sniffed or leak a referrer.
+ * API answers may not be framed, cached, sniffed or leak a referrer. A route that needs another
+ * policy (the letter reader's CSP, the widget bundle's caching) sets its own header, which wins.
  */
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Strict-Transport-Security': 'max-age=63072000; includeSubDomains',
+  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Cache-Control': 'no-store',
+  'Permissions-Policy': 'camera=(), microphone=(), geolocation=()',
+};
+
 export function securityHeaders(): MiddlewareHandler {
-  return async (c, next) => {
-    await next();
-    const h = c.res.headers;
-    h.set('X-Content-Type-Options', 'nosniff');
-    h.set('Referrer-Policy', 'no-referrer');
-    h.set('Strict-Transport-Security', 'max-age=63072000; includeSubDomains');
-    if (!h.has('Content-Security-Policy'))
-      h.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
-    if (!h.has('Cross-Origin-Resource-Policy')) h.set('Cross-Origin-Resource-Policy', 'same-origin');
-    if (!h.has('Cache-Control')) h.set('Cache-Control', 'no-store');
-    h.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
-    h.delete('X-Powered-By');
-  };
+  return (c, next) => withResponseHeaders(c, next, SECURITY_HEADERS);
 }
