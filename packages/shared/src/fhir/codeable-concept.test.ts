@@ -91,4 +91,11 @@ describe('referencedId', () => {
   ])('does not resolve %s', (reference) => {
     expect(referencedId(reference, 'Observation')).toBeUndefined();
   });
+
+  it('keeps each type to its own pattern, however the calls interleave', () => {
+    expect(referencedId('Patient/p-1', 'Patient')).toBe('p-1');
+    expect(referencedId('Patient/p-1', 'Observation')).toBeUndefined();
+    expect(referencedId('Observation/o-1', 'Patient')).toBeUndefined();
+    expect(referencedId('Observation/o-1', 'Observation')).toBe('o-1');
+  });
 });

@@ -37,6 +37,17 @@ export function referenceDisplay(ref: Reference | undefined): string | undefined
  */
 export function referencedId(reference: string | undefined, type: string): string | undefined {
   if (!reference) return undefined;
-  const match = new RegExp(`(?:^|/)${type}/([A-Za-z0-9\\-.]{1,64})(?:/_history/[^/]+)?$`).exec(reference);
-  return match?.[1];
+  return referencePattern(type).exec(reference)?.[1];
+}
+
+/** One compiled pattern per resource type: a view checks thousands of references. */
+const REFERENCE_PATTERNS = new Map<string, RegExp>();
+
+function referencePattern(type: string): RegExp {
+  let pattern = REFERENCE_PATTERNS.get(type);
+  if (!pattern) {
+    pattern = new RegExp(`(?:^|/)${type}/([A-Za-z0-9\\-.]{1,64})(?:/_history/[^/]+)?$`);
+    REFERENCE_PATTERNS.set(type, pattern);
+  }
+  return pattern;
 }
