@@ -48,11 +48,19 @@ export class SourceCache {
   async get(sourceId: string, nhsNumber: string, load: Loader): Promise<CachedAnswer> {
     let answer: CachedAnswer | undefined;
     if (this.#cache) {
-      // lru-cache sets `status.fetch` before its first await: hit, miss, inflight, stale or refresh.
-      const status: LRUCache.Status<string, CachedAnswer, Loader> = {};
-      const pending = this.#cache.fetch(SourceCache.key(sourceId, nhsNumber), { context: load, status });
-      this.#metrics?.cacheLookup(status.fetch === 'hit' || status.fetch === 'inflight' ? status.fetch : 'miss');
-      answer = await pending;
+      const key = SourceCache.key(sourceId, nhsNumber);
+      // A fresh entry is read at once, without fetch()'s promise machinery (the common case, and
+      // the one every view of a busy patient takes); a fetch in flight or a miss goes through fetch().
+      answer = this.#cache.get(key);
+      if (answer) {
+        this.#metrics?.cacheLookup('hit');
+      } else {
+        // lru-cache sets `status.fetch` before its first await: hit, miss, inflight, stale or refresh.
+        const status: LRUCache.Status<string, CachedAnswer, Loader> = {};
+        const pending = this.#cache.fetch(key, { context: load, status });
+        this.#metrics?.cacheLookup(status.fetch === 'hit' || status.fetch === 'inflight' ? status.fetch : 'miss');
+        answer = await pending;
+      }
     } else {
       this.#metrics?.cacheLookup('miss');
       answer = await load(new AbortController().signal);

@@ -1,6 +1,6 @@
 import type { SummaryView } from '@care-sidebar/shared';
 import type { Resource } from '@medplum/fhirtypes';
-import { http, HttpResponse } from 'msw';
+import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fakeFhirSource } from '../test-support/fhir-source.ts';
@@ -111,6 +111,21 @@ describe('faults at one source', () => {
   it('a dropped connection once is retried', async () => {
     badSource((_type, call) => (call === 1 ? HttpResponse.error() : undefined));
     expect((await view(app())).view.flags.status).toBe('ok');
+  });
+
+  it('when one part of a source’s record fails, the searches still in flight stop: none is retried after the view', async () => {
+    // The Patient search fails at once; the searches sent with it would drop their connections a
+    // little later, which (answered or not) would be retried after a jitter of 100–300 ms.
+    badSource((type) => {
+      if (type === 'Patient') return HttpResponse.json({}, { status: 500 });
+      return delay(50).then(() => HttpResponse.error());
+    });
+    const t = app();
+    const { view: v } = await view(t);
+    expectGoodOnly(v);
+    const callsByThen = badCalls;
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(badCalls).toBe(callsByThen);
   });
 
   it('a 429 asking to wait 30 s is not retried', async () => {

@@ -39,6 +39,17 @@ describe('CircuitBreaker', () => {
     expect(b.allow()).toBe(true);
   });
 
+  it('a probe abandoned by its caller records nothing and frees the slot for the next probe', () => {
+    const { b, clock } = breaker();
+    for (let i = 0; i < 20; i++) b.record(true);
+    clock.now = 5_000;
+    expect(b.allow()).toBe(true);
+    expect(b.allow()).toBe(false);
+    b.abandon();
+    expect(b.state).toBe('half-open');
+    expect(b.allow()).toBe(true);
+  });
+
   it('re-opens for another period when the probe fails', () => {
     const { b, clock } = breaker();
     for (let i = 0; i < 20; i++) b.record(true);

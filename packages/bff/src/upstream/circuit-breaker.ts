@@ -60,6 +60,14 @@ export class CircuitBreaker {
       this.#openedAt = this.#clock();
     }
   }
+
+  /**
+   * A call let through ended with no answer either way (its caller cancelled it): nothing is
+   * recorded, and in half-open the probe slot is free again for the next call.
+   */
+  abandon(): void {
+    this.#probeInFlight = false;
+  }
 }
 
 /**

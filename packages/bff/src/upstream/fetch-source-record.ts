@@ -160,7 +160,22 @@ export async function fetchSourceRecord(
   resultsSince: Date,
   options: SourceRecordOptions,
 ): Promise<SourceFetchResult> {
-  const client = new FhirClient(options);
+  // Settled means settled: once the record is known (or has failed), any search still in flight —
+  // a chained one whose answer is no longer wanted, or a sibling of a search that failed — stops.
+  const done = new AbortController();
+  try {
+    return await fetchWithClient(nhsNumber, resultsSince, options, new FhirClient({ ...options, cancel: done.signal }));
+  } finally {
+    done.abort();
+  }
+}
+
+async function fetchWithClient(
+  nhsNumber: string,
+  resultsSince: Date,
+  options: SourceRecordOptions,
+  client: FhirClient,
+): Promise<SourceFetchResult> {
   const searches = dataSearches(resultsSince);
   // While the source's breaker is not closed, the Patient search goes alone: it is the one probe
   // the breaker lets through, and the data searches follow only once it has succeeded.

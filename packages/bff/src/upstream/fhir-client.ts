@@ -14,7 +14,9 @@ export type UpstreamFailure =
   | 'foreign-link'
   | 'ambiguous-patient'
   | 'auth-unavailable'
-  | 'circuit-open';
+  | 'circuit-open'
+  /** The caller stopped needing the answer (another part of the same record had failed). */
+  | 'cancelled';
 
 const RETRYABLE: ReadonlySet<number> = new Set([429, 502, 503, 504]);
 const MAX_RETRY_AFTER_MS = 2_000;
@@ -72,6 +74,11 @@ export interface FhirClientOptions {
   readonly auth?: SourceAuth;
   /** Each HTTP call's own time limit, inside the overall `signal`. */
   readonly callTimeoutMs?: number;
+  /**
+   * Aborted when the caller no longer needs any answer: calls in flight stop, are not retried and
+   * count neither for nor against the source's breaker (the source did nothing wrong).
+   */
+  readonly cancel?: AbortSignal;
   /** The source's breaker and retry budget, shared by all its requests. */
   readonly breaker?: CircuitBreaker;
   readonly retryBudget?: RetryBudget;
@@ -194,18 +201,25 @@ export class FhirClient {
    * GETs are idempotent, so a retry cannot change anything upstream.
    */
   async #send(url: URL, accept: string): Promise<Response> {
-    const { breaker, retryBudget } = this.#options;
+    const { breaker, retryBudget, cancel } = this.#options;
+    if (cancel?.aborted) throw new UpstreamError('cancelled');
     if (breaker && !breaker.allow()) throw new UpstreamError('circuit-open');
-    const signal =
-      this.#options.callTimeoutMs === undefined
-        ? this.#options.signal
-        : AbortSignal.any([this.#options.signal, AbortSignal.timeout(this.#options.callTimeoutMs)]);
+    const signal = AbortSignal.any([
+      this.#options.signal,
+      ...(this.#options.callTimeoutMs === undefined ? [] : [AbortSignal.timeout(this.#options.callTimeoutMs)]),
+      ...(cancel ? [cancel] : []),
+    ]);
+    const cancelled = (cause?: unknown) => {
+      breaker?.abandon();
+      return new UpstreamError('cancelled', { cause });
+    };
     for (let attempt = 0; ; attempt++) {
       retryBudget?.recordCall(attempt > 0);
       let auth: Record<string, string> | undefined;
       try {
         auth = await this.#options.auth?.headers(signal);
       } catch (err) {
+        if (cancel?.aborted) throw cancelled(err);
         breaker?.record(true);
         throw err;
       }
@@ -214,9 +228,11 @@ export class FhirClient {
       try {
         response = await this.#options.fetch(url, { headers, redirect: 'manual', signal });
       } catch (err) {
+        if (cancel?.aborted) throw cancelled(err);
         const failure = new UpstreamError(signal.aborted ? 'timeout' : 'network', { cause: err });
         if (!signal.aborted && attempt === 0 && (retryBudget?.canRetry() ?? false)) {
           await sleep(jitterMs(), signal).catch(() => undefined);
+          if (cancel?.aborted) throw cancelled();
           if (!signal.aborted) continue;
         }
         breaker?.record(true);
@@ -226,6 +242,7 @@ export class FhirClient {
       if (delay !== undefined && (retryBudget?.canRetry() ?? false)) {
         await response.body?.cancel();
         await sleep(delay, signal).catch(() => undefined);
+        if (cancel?.aborted) throw cancelled();
         if (!signal.aborted) continue;
         breaker?.record(true);
         throw new UpstreamError('timeout');
@@ -289,6 +306,7 @@ export class FhirClient {
       }
     } catch (err) {
       if (err instanceof UpstreamError) throw err;
+      if (this.#options.cancel?.aborted) throw new UpstreamError('cancelled', { cause: err });
       throw new UpstreamError(this.#options.signal.aborted ? 'timeout' : 'network', { cause: err });
     }
     this.bytesRead += total;
