@@ -42,10 +42,10 @@ interface Waiting<T, R> {
  * that turn; items pushed while a batch is being committed (the followers) all go in the next batch,
  * which is handed to the store as soon as that commit ends, while the answers of the batch that
  * ended are still being sent (so the store's next fsync overlaps the event loop's work). So a lone
- * append pays one commit and nothing more, and
- * under load the batch grows with the commit time. `windowMs` > 0 adds an optional wait for the
- * leader (the behaviour before leader/follower). One batch is committed at a time, at most
- * `maxBatch` items each. Each append settles only when its own batch has committed, and a failed
+ * append pays one commit and nothing more, and under load the batch grows with the commit time.
+ * The store is told whether a batch is one of followers (`busy`). `windowMs` > 0 adds an optional
+ * wait for the leader (the behaviour before leader/follower). One batch is committed at a time, at
+ * most `maxBatch` items each. Each append settles only when its own batch has committed, and a failed
  * batch rejects every append in it — so "resolved" always means "durable".
  */
 export class GroupCommitQueue<T, R> {
