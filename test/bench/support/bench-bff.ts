@@ -53,22 +53,8 @@ export interface BenchBffOptions {
   readonly allowedOrigins?: readonly string[];
 }
 
-export interface WorkerStats {
-  readonly rssBytes: number;
-  readonly maxRssBytes: number;
-  readonly heapUsedBytes: number;
-  readonly externalBytes: number;
-  readonly cacheBytes: number;
-  readonly heapTotalBytes: number;
-  readonly arrayBuffersBytes: number;
-  readonly auditBatches: number;
-  readonly auditRecords: number;
-  /** CPU time used so far, µs: the whole process, and its event-loop thread alone. */
-  readonly cpuMicros: number;
-  readonly mainThreadCpuMicros: number;
-  /** Time spent in audit group commits so far, summed over batches. */
-  readonly auditCommitSeconds: number;
-}
+/** What the worker reports of itself (bff-worker.ts): memory, cache size, audit commits and CPU time. */
+export type WorkerStats = Omit<Extract<WorkerMessage, { type: 'stats' }>, 'type'>;
 
 export interface BenchBff {
   /** `http://127.0.0.1:<port>`, also the config's publicUrl (the launch audience). */
@@ -190,20 +176,8 @@ export async function startBenchBff(options: BenchBffOptions): Promise<BenchBff>
       tell({ type: 'stats' });
       const m = await reply;
       if (m.type !== 'stats') throw new Error('unexpected worker message');
-      return {
-        rssBytes: m.rssBytes,
-        maxRssBytes: m.maxRssBytes,
-        heapUsedBytes: m.heapUsedBytes,
-        externalBytes: m.externalBytes,
-        cacheBytes: m.cacheBytes,
-        heapTotalBytes: m.heapTotalBytes,
-        arrayBuffersBytes: m.arrayBuffersBytes,
-        auditBatches: m.auditBatches,
-        auditRecords: m.auditRecords,
-        cpuMicros: m.cpuMicros,
-        auditCommitSeconds: m.auditCommitSeconds,
-        mainThreadCpuMicros: m.mainThreadCpuMicros,
-      };
+      const { type: _type, ...stats } = m;
+      return stats;
     },
   };
 }

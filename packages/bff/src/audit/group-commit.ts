@@ -55,8 +55,6 @@ export class GroupCommitQueue<T, R> {
   #timer: NodeJS.Timeout | undefined;
   #immediate: NodeJS.Immediate | undefined;
   #flushing: Promise<void> | undefined;
-  /** True while the next batch is one of followers (it waited behind a commit: the store is busy). */
-  #startedBusy = false;
   #closed = false;
   readonly #observers = new Set<CommitObserver>();
   /** Committed batches and records, for tests and the benchmark. */
@@ -133,7 +131,8 @@ export class GroupCommitQueue<T, R> {
     });
   }
 
-  #run(): Promise<void> {
+  /** `busy`: the batch is one of followers (it waited behind a commit). */
+  #run(busy = false): Promise<void> {
     if (this.#flushing) return this.#flushing;
     if (this.#timer) {
       clearTimeout(this.#timer);
@@ -143,8 +142,6 @@ export class GroupCommitQueue<T, R> {
       clearImmediate(this.#immediate);
       this.#immediate = undefined;
     }
-    const busy = this.#startedBusy;
-    this.#startedBusy = false;
     const batch = this.#pending.splice(0, this.#options.maxBatch);
     if (batch.length === 0) return Promise.resolve();
     const started = performance.now();
@@ -187,7 +184,6 @@ export class GroupCommitQueue<T, R> {
   #next(): void {
     this.#flushing = undefined;
     if (this.#pending.length === 0) return;
-    this.#startedBusy = true;
-    void this.#run();
+    void this.#run(true);
   }
 }
