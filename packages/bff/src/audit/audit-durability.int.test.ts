@@ -106,9 +106,16 @@ interface LoadResult {
 /**
  * `workers` clients, each starting a session and reading its summary again and again, until
  * `until()` says stop (bounded by `maxMs`). Network errors (the server died) end a worker.
+ * `result` is filled as responses arrive, so a caller can watch it while the load runs.
  */
-async function load(call: Call, publicUrl: string, workers: number, until: () => boolean, maxMs = 20_000) {
-  const result: LoadResult = { delivered: [], statuses: [] };
+async function load(
+  call: Call,
+  publicUrl: string,
+  workers: number,
+  until: () => boolean,
+  maxMs = 20_000,
+  result: LoadResult = { delivered: [], statuses: [] },
+) {
   const deadline = Date.now() + maxMs;
   const worker = async (w: number) => {
     let token: string | undefined;
@@ -240,8 +247,13 @@ describe.each(kinds)('$name: the BFF process under load', (kind) => {
       for (let round = 0; round < 3; round++) {
         const bff = await startBff(configPath, port);
         let stop = false;
-        const running = load(call, base, 16, () => stop);
-        await new Promise((r) => setTimeout(r, 400 + round * 150));
+        const live: LoadResult = { delivered: [], statuses: [] };
+        const running = load(call, base, 16, () => stop, 20_000, live);
+        // Killed mid-run at a different point each round: after a count of delivered views, not
+        // after a fixed time, so a slow machine still delivers some before the kill.
+        const killAfter = 40 + round * 60;
+        const deadline = Date.now() + 15_000;
+        while (live.delivered.length < killAfter && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
         bff.proc.kill('SIGKILL');
         await bff.exited;
         stop = true;
