@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ChainDistrustReason } from '../upstream/chained-search-support.ts';
 import type { BreakerState } from '../upstream/circuit-breaker.ts';
 import type { UpstreamFailure } from '../upstream/fhir-client.ts';
 
@@ -37,6 +38,7 @@ export class Metrics {
   readonly #httpDuration: Histogram<'method' | 'route'>;
   readonly #upstreamRequests: Counter<'source' | 'operation' | 'outcome'>;
   readonly #upstreamDuration: Histogram<'source' | 'operation' | 'outcome'>;
+  readonly #chainDistrusts: Counter<'source' | 'reason'>;
   readonly #cacheHits: Counter;
   readonly #cacheMisses: Counter;
   readonly #cacheCoalesced: Counter;
@@ -79,6 +81,12 @@ export class Metrics {
       registers,
     });
     const breakers = () => this.#breakers();
+    this.#chainDistrusts = new Counter({
+      name: 'care_sidebar_upstream_chained_search_distrusted_total',
+      help: 'Times a source went from chained searches (one round) to searches by patient id (two rounds) for an hour, by source and reason (refused, foreign-entries).',
+      labelNames: ['source', 'reason'],
+      registers,
+    });
     new Gauge({
       name: 'care_sidebar_circuit_breaker_state',
       help: "Each source's circuit breaker: 0 closed, 1 half-open, 2 open.",
@@ -156,6 +164,10 @@ export class Metrics {
   upstreamCall(source: string, operation: UpstreamOperation, outcome: UpstreamOutcome, seconds: number): void {
     this.#upstreamRequests.inc({ source, operation, outcome });
     this.#upstreamDuration.observe({ source, operation, outcome }, seconds);
+  }
+
+  chainedSearchDistrusted(source: string, reason: ChainDistrustReason): void {
+    this.#chainDistrusts.inc({ source, reason });
   }
 
   cacheLookup(result: CacheLookup): void {

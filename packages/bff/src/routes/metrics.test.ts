@@ -131,6 +131,7 @@ describe('GET /metrics', () => {
       'care_sidebar_http_request_duration_seconds',
       'care_sidebar_upstream_requests_total',
       'care_sidebar_upstream_request_duration_seconds',
+      'care_sidebar_upstream_chained_search_distrusted_total',
       'care_sidebar_circuit_breaker_state',
       'care_sidebar_cache_hits_total',
       'care_sidebar_cache_misses_total',
@@ -230,6 +231,24 @@ describe('GET /metrics', () => {
     expect(sample(text, 'care_sidebar_audit_commit_duration_seconds_sum')).toBeGreaterThan(0);
     expect(sample(text, 'care_sidebar_audit_commit_batch_records_sum')).toBe(2);
     expect(sample(text, 'care_sidebar_audit_commit_failures_total')).toBe(0);
+  });
+
+  it('counts a source falling back from chained searches, once until it is trusted again', async () => {
+    // Hospital A refuses every chained search (as a server without chaining does, with 400).
+    server.use(
+      http.get(`${A}/:type`, ({ request }) =>
+        [...new URL(request.url).searchParams.keys()].some((k) => k.endsWith('.identifier'))
+          ? HttpResponse.json({ resourceType: 'OperationOutcome' }, { status: 400 })
+          : undefined,
+      ),
+    );
+    const t = app();
+    const series = 'care_sidebar_upstream_chained_search_distrusted_total{source="hospital-a",reason="refused"}';
+    expect(sample(await scrape(t), series)).toBe(undefined);
+    for (const nhs of SYNTHETIC_NHS_NUMBERS) expect((await summary(t, await session(t, nhs))).status).toBe(200);
+    const text = await scrape(t);
+    expect(sample(text, series)).toBe(1);
+    expect(text).not.toContain('source="hospital-b",reason=');
   });
 
   it('counts an unavailable source by its failure and shows its breaker, with no patient data in any label', async () => {

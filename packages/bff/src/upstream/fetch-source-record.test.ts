@@ -192,10 +192,24 @@ describe('fetching a source record with chained searches', () => {
       expect(call.arrivedMs).toBeGreaterThanOrEqual(patientCall(log).answeredMs);
     }
 
+    // Operators are told once, with the reason and no patient data, not once per search or view.
+    const told = () => t.logs.filter((l) => l.msg === 'source chained search not trusted: searching by patient id');
+    expect(told()).toEqual([
+      {
+        level: 'warn',
+        msg: 'source chained search not trusted: searching by patient id',
+        source: 'hospital',
+        reason: 'foreign-entries',
+        retryChainingAfterMinutes: 60,
+      },
+    ]);
+
     t.clock.now = new Date(t.clock.now.getTime() + CHAIN_DISTRUST_MS + 1_000);
     log.length = 0;
     expect(shown(await view(t))).toEqual(OWN_SHOWN);
     expect(log.some(isChained)).toBe(true);
+    // Tried again after the hour, ignored again: news again.
+    expect(told().map((l) => l['reason'])).toEqual(['foreign-entries', 'foreign-entries']);
   });
 
   it('a server refusing the chain with 400: the record is asked by id, and the next one straight away by id', async () => {
@@ -207,6 +221,9 @@ describe('fetching a source record with chained searches', () => {
     log.length = 0;
     expect(shown(await view(t))).toEqual(OWN_SHOWN);
     expect(log.some(isChained)).toBe(false);
+    expect(t.logs.filter((l) => l.msg === 'source chained search not trusted: searching by patient id')).toEqual([
+      expect.objectContaining({ level: 'warn', source: 'hospital', reason: 'refused' }),
+    ]);
   });
 
   it('HAZ-001: a merged record (a second, inactive Patient with this NHS number) matched by the chain: nothing of it is shown', async () => {

@@ -142,10 +142,12 @@ async function verifiedOrById(
   if (answer.ok) {
     const read = answer.result.resources.filter((r) => search.reads.includes(r.resourceType));
     if (read.every(isAboutPatient)) return answer.result;
-  } else if (!isHttpStatus(answer.error, REFUSALS)) {
+    support.distrust('foreign-entries');
+  } else if (isHttpStatus(answer.error, REFUSALS)) {
+    support.distrust('refused');
+  } else {
     throw answer.error;
   }
-  support.distrust();
   return searchByPatientId(client, search, patientId);
 }
 

@@ -73,7 +73,24 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
 
   const breakers = new Map(deps.sources.map((s) => [s.id, new CircuitBreaker({ openMs: deps.limits.breakerOpenMs })]));
   const budgets = new Map(deps.sources.map((s) => [s.id, new RetryBudget()]));
-  const chains = new Map(deps.sources.map((s) => [s.id, new ChainedSearchSupport(() => deps.clock().getTime())]));
+  const chains = new Map(
+    deps.sources.map((s) => [
+      s.id,
+      new ChainedSearchSupport({
+        nowMs: () => deps.clock().getTime(),
+        onDistrust: (reason, distrustMs) => {
+          deps.metrics?.chainedSearchDistrusted(s.id, reason);
+          deps.log({
+            level: 'warn',
+            msg: 'source chained search not trusted: searching by patient id',
+            source: s.id,
+            reason,
+            retryChainingAfterMinutes: Math.round(distrustMs / 60_000),
+          });
+        },
+      }),
+    ]),
+  );
   const resilience = (sourceId: string) => {
     const breaker = breakers.get(sourceId);
     const retryBudget = budgets.get(sourceId);
