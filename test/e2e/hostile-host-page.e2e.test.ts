@@ -5,8 +5,8 @@
  * the hospitals (one behind a proxy the test can slow down). Chromium walks the sidebar through
  * data → letter open → history open → patient switch → partial → error, first on the page as written, then with
  * each hostile stylesheet, and in each state: the banner and sections are there and visible,
- * every element in the shadow root has the same computed style as without the hostile CSS (in
- * root-font-size units: see README "Embedding the widget"), every button is the element a click
+ * every element in the shadow root has the same computed style as without the hostile CSS (lengths
+ * in px, so a root font size of 10 px changes nothing either), every button is the element a click
  * at its centre lands on, and axe-core finds no WCAG 2.2 A/AA violation.
  */
 import { randomBytes } from 'node:crypto';

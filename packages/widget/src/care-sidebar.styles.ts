@@ -1,4 +1,5 @@
-import { css } from 'lit';
+import { css, unsafeCSS } from 'lit';
+import { rem, SIDEBAR_REM } from './sidebar-rem.ts';
 
 // Public --care-sidebar-* tokens are read once here into private --_* ones (material-web's pattern).
 // Defaults are NHS identity colours; each text/background pair meets WCAG AA (4.5:1) or better.
@@ -14,7 +15,8 @@ export default css`
   /* Every top-level element of the shadow root: the tokens (declared here, not on :host, so a page
      rule that matches the host element cannot set the private ones) and every inherited property
      that a host page's global CSS would otherwise pass down (e.g. * { font: 40px/3 cursive; color:
-     red; text-transform: uppercase; letter-spacing: 1em; direction: rtl }). Sizes stay in rem.
+     red; text-transform: uppercase; letter-spacing: 1em; direction: rtl }). Sizes are in the
+     sidebar's own rem (sidebar-rem.ts): the user's preferred font size, whatever the page's root.
      visibility and pointer-events stay inherited on purpose: a host may hide or disable the sidebar. */
   :host > * {
     --_font: var(--care-sidebar-font-family, Frutiger, Arial, sans-serif);
@@ -37,7 +39,8 @@ export default css`
     -webkit-text-stroke: 0;
     background: var(--_background);
     font-family: var(--_font);
-    font-size: 1rem;
+    font-size: medium;
+    ${unsafeCSS(SIDEBAR_REM)}: 1em;
     font-style: normal;
     font-weight: 400;
     font-variant: normal;
@@ -104,20 +107,20 @@ export default css`
   }
 
   .banner {
-    padding: 0.5rem 0.75rem;
+    padding: ${rem(0.5)} ${rem(0.75)};
     background: var(--_banner-background);
     color: var(--_banner-text);
   }
 
   .patient-name {
-    font-size: 1.125rem;
+    font-size: ${rem(1.125)};
     font-weight: 700;
   }
 
   .identifiers {
     display: flex;
     flex-wrap: wrap;
-    gap: 0 1rem;
+    gap: 0 ${rem(1)};
   }
 
   .nhs-number {
@@ -127,57 +130,57 @@ export default css`
   }
 
   .section {
-    padding: 0.75rem;
+    padding: ${rem(0.75)};
     border-bottom: 1px solid var(--_border);
   }
 
   h2 {
-    font-size: 1.125rem;
+    font-size: ${rem(1.125)};
   }
 
   h3 {
-    font-size: 1rem;
+    font-size: ${rem(1)};
   }
 
   .as-of,
   .meta,
   .range {
     color: var(--_secondary);
-    font-size: 0.875rem;
+    font-size: ${rem(0.875)};
   }
 
   .notice {
-    margin-top: 0.5rem;
-    padding: 0.5rem;
+    margin-top: ${rem(0.5)};
+    padding: ${rem(0.5)};
     background: var(--_surface);
   }
 
   .notice[data-kind='warning'],
   .notice.error,
   .notice.opted-out {
-    margin: 0.75rem;
+    margin: ${rem(0.75)};
     border-left: 4px solid var(--_warning-border);
     background: var(--_warning-background);
   }
 
   .section .notice[data-kind='warning'] {
-    margin: 0.5rem 0 0;
+    margin: ${rem(0.5)} 0 0;
   }
 
   /* A column, not a grid: a grid of hundreds of items is laid out again whole as each page arrives. */
   .items {
     list-style: none;
     padding: 0;
-    margin-top: 0.5rem;
+    margin-top: ${rem(0.5)};
     display: flex;
     flex-direction: column;
-    gap: 0.5rem;
+    gap: ${rem(0.5)};
   }
 
   .flag,
   .report,
   .letter {
-    padding: 0.5rem;
+    padding: ${rem(0.5)};
     border: 1px solid var(--_border);
     border-radius: 4px;
   }
@@ -187,7 +190,7 @@ export default css`
   }
 
   .severity {
-    font-size: 0.875rem;
+    font-size: ${rem(0.875)};
     font-weight: 700;
   }
 
@@ -198,20 +201,20 @@ export default css`
   .observations {
     list-style: none;
     padding: 0;
-    margin-top: 0.25rem;
+    margin-top: ${rem(0.25)};
   }
 
   .observation {
     display: flex;
     flex-wrap: wrap;
     align-items: baseline;
-    gap: 0 0.5rem;
-    padding: 0.25rem 0;
+    gap: 0 ${rem(0.5)};
+    padding: ${rem(0.25)} 0;
     border-top: 1px solid var(--_surface);
   }
 
   .observation-name {
-    flex: 1 1 8rem;
+    flex: 1 1 ${rem(8)};
   }
 
   .observation-value {
@@ -225,7 +228,7 @@ export default css`
   }
 
   .interpretation[data-critical='true'] {
-    padding: 0 0.25rem;
+    padding: 0 ${rem(0.25)};
     border-radius: 2px;
     color: var(--_critical-text);
     background: var(--_critical-background);
@@ -233,7 +236,7 @@ export default css`
 
   .derived {
     font-weight: 400;
-    font-size: 0.875rem;
+    font-size: ${rem(0.875)};
   }
 
   .range {
@@ -242,16 +245,16 @@ export default css`
 
   .badge {
     display: inline-block;
-    padding: 0 0.25rem;
+    padding: 0 ${rem(0.25)};
     border: 1px solid currentColor;
     border-radius: 2px;
-    font-size: 0.875rem;
+    font-size: ${rem(0.875)};
     font-weight: 700;
   }
 
   .flag-reason,
   .letter-status {
-    font-size: 0.875rem;
+    font-size: ${rem(0.875)};
   }
 
   .letter-status {
@@ -310,30 +313,30 @@ export default css`
 
   .reader {
     display: grid;
-    gap: 0.25rem;
-    padding: 0.75rem;
+    gap: ${rem(0.25)};
+    padding: ${rem(0.75)};
   }
 
   .reader .back {
     justify-self: start;
-    margin-bottom: 0.5rem;
+    margin-bottom: ${rem(0.5)};
   }
 
   .reader .notice {
-    margin: 0.5rem 0 0;
+    margin: ${rem(0.5)} 0 0;
   }
 
   .letter-frame {
     display: block;
     width: 100%;
-    height: min(70vh, 40rem);
-    margin-top: 0.5rem;
+    height: min(70vh, ${rem(40)});
+    margin-top: ${rem(0.5)};
     border: 1px solid var(--_border);
     background: #ffffff;
   }
 
   .letter-text {
-    margin: 0.5rem 0 0;
+    margin: ${rem(0.5)} 0 0;
     font: inherit;
     white-space: pre-wrap;
     overflow-wrap: anywhere;
@@ -351,18 +354,18 @@ export default css`
 
   .skeleton-name {
     width: 60%;
-    height: 1.5rem;
+    height: ${rem(1.5)};
   }
 
   .skeleton-text {
     display: inline-block;
     width: 40%;
-    height: 1rem;
+    height: ${rem(1)};
   }
 
   .skeleton-block {
-    height: 2.5rem;
-    margin-top: 0.5rem;
+    height: ${rem(2.5)};
+    margin-top: ${rem(0.5)};
   }
 
   @media (prefers-reduced-motion: no-preference) {

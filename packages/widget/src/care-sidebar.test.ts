@@ -135,6 +135,28 @@ describe('<care-sidebar>', () => {
       expect(banner).to.include('NHS No. 999 000 0018');
     });
 
+    it("keeps the user's font size when the host page shrinks its root (html { font-size: 62.5% })", async () => {
+      const root = document.documentElement;
+      const probe = document.createElement('div');
+      probe.style.fontSize = 'medium';
+      document.body.append(probe);
+      root.style.fontSize = '62.5%';
+      try {
+        // The user's preferred size (the browser setting), which the host's root no longer equals.
+        const medium = Number.parseFloat(getComputedStyle(probe).fontSize);
+        expect(Number.parseFloat(getComputedStyle(root).fontSize)).to.equal(medium * 0.625);
+        const { el } = await loaded(PATIENT_A.launch);
+        const px = (target: Element, property: string) =>
+          Number.parseFloat(getComputedStyle(target).getPropertyValue(property));
+        expect(px(observationRow(el, 'Potassium'), 'font-size')).to.equal(medium);
+        expect(px(shadow(el).querySelector('.patient-name')!, 'font-size')).to.equal(medium * 1.125);
+        expect(px(sectionEl(el, 'results'), 'padding-top')).to.equal(medium * 0.75);
+      } finally {
+        root.style.fontSize = '';
+        probe.remove();
+      }
+    });
+
     it('shows risk flags with severity, category, source or "Computed", and date', async () => {
       const { el } = await loaded(PATIENT_A.launch);
       const [upstream, computed] = part(el, 'flag').map(textOf);

@@ -1,4 +1,5 @@
 import { css } from 'lit';
+import { rem } from './sidebar-rem.ts';
 
 // Styles for the parts added to the sections: "Updated … ago" with refresh, result history, and the
 // long-list rendering. Uses the private --_* tokens set on :host in care-sidebar.styles.ts.
@@ -8,7 +9,7 @@ export default css`
     flex-wrap: wrap;
     align-items: baseline;
     justify-content: space-between;
-    gap: 0 0.5rem;
+    gap: 0 ${rem(0.5)};
   }
 
   /* The exact time (also .visually-hidden) is read by screen readers always, and shown on hover or
@@ -24,13 +25,13 @@ export default css`
 
   .refresh,
   .history-toggle {
-    padding: 0.125rem 0.5rem;
+    padding: ${rem(0.125)} ${rem(0.5)};
     border: 1px solid var(--_secondary);
     border-radius: 4px;
     background: var(--_background);
     color: var(--_text);
     font: inherit;
-    font-size: 0.875rem;
+    font-size: ${rem(0.875)};
     cursor: pointer;
   }
 
@@ -58,7 +59,7 @@ export default css`
   /* Off-screen reports skip layout and paint until scrolled near: a long list stays cheap to draw. */
   .report {
     content-visibility: auto;
-    contain-intrinsic-size: auto 8rem;
+    contain-intrinsic-size: auto ${rem(8)};
   }
 
   .history-panel {
@@ -66,8 +67,8 @@ export default css`
   }
 
   .history {
-    margin: 0.25rem 0 0.5rem;
-    padding: 0.5rem;
+    margin: ${rem(0.25)} 0 ${rem(0.5)};
+    padding: ${rem(0.5)};
     background: var(--_surface);
   }
 
@@ -75,7 +76,7 @@ export default css`
     display: block;
     max-width: 100%;
     height: auto;
-    margin-bottom: 0.25rem;
+    margin-bottom: ${rem(0.25)};
   }
 
   .sparkline-line {
@@ -94,13 +95,13 @@ export default css`
   .history-table {
     width: 100%;
     border-collapse: collapse;
-    font-size: 0.875rem;
+    font-size: ${rem(0.875)};
     font-variant-numeric: tabular-nums;
   }
 
   .history-table th,
   .history-table td {
-    padding: 0.125rem 0.25rem;
+    padding: ${rem(0.125)} ${rem(0.25)};
     border-bottom: 1px solid var(--_border);
     text-align: start;
     vertical-align: top;

@@ -1,7 +1,8 @@
 /**
  * What a host page's CSS could change inside <care-sidebar>: the computed style of every element
- * in its shadow root, read in the browser. Lengths are given in root-font-size units (the widget
- * sizes in rem, so it follows the page's root font size by design); everything else as computed.
+ * in its shadow root, read in the browser, as computed. Lengths are compared in px: the widget
+ * sizes in its own rem (the user's preferred font size), so not even the page's root font size
+ * may change them.
  */
 import type { Page } from 'playwright-core';
 
@@ -50,16 +51,13 @@ export function shadowStyles(page: Page): Promise<StyleSnapshot> {
       const host = document.querySelector('care-sidebar');
       const root = host?.shadowRoot;
       if (!root) throw new Error('no <care-sidebar> with an open shadow root');
-      const rem = Number.parseFloat(getComputedStyle(document.documentElement).fontSize);
-      const inRem = (value: string) =>
-        value.replace(/(-?\d+(?:\.\d+)?)px/g, (_, n: string) => `${(Number(n) / rem).toFixed(3)}rem`);
       const out: Record<string, Record<string, string>> = {};
       const walk = (parent: Element | ShadowRoot, path: string) => {
         [...parent.children].forEach((el, i) => {
           const classes = [...el.classList].map((c) => `.${c}`).join('');
           const key = `${path}/${el.localName}${classes}:${i}`;
           const style = getComputedStyle(el);
-          out[key] = Object.fromEntries(properties.map((p) => [p, inRem(style.getPropertyValue(p))]));
+          out[key] = Object.fromEntries(properties.map((p) => [p, style.getPropertyValue(p)]));
           walk(el, key);
         });
       };
