@@ -526,6 +526,20 @@ describe('<care-sidebar> on a third-party host page with hostile global CSS', ()
         return [...ctor.observedAttributes].sort();
       });
       expect(observed).toEqual((element?.attributes ?? []).map((a) => a.name).sort());
+
+      // Cross-origin, the page can read the BFF's Date header: the widget counts a session's
+      // expiry down by the BFF's clock, whatever this machine's clock says.
+      const seen = await page.evaluate(async (bffUrl) => {
+        const res = await fetch(`${bffUrl}/api/v1/session`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ launch: 'not-a-token' }),
+        });
+        return { status: res.status, date: res.headers.get('date'), requestId: res.headers.get('x-request-id') };
+      }, w().bff.url);
+      expect(seen.status).toBe(401);
+      expect(Math.abs(Date.parse(seen.date ?? '') - Date.now())).toBeLessThan(5_000);
+      expect(seen.requestId).toMatch(/^[0-9a-f-]{36}$/);
     } finally {
       await page.close();
     }

@@ -71,7 +71,7 @@ describe('HTTP surface', () => {
     for (const path of ['/api/v1/summary', '/api/v1/no-such-route', '/api/v1/session']) {
       const allowed = await t.request(path, { headers: { Origin: ALLOWED } });
       expect(allowed.headers.get('access-control-allow-origin'), path).toBe(ALLOWED);
-      expect(allowed.headers.get('access-control-expose-headers'), path).toBe('X-Request-Id');
+      expect(allowed.headers.get('access-control-expose-headers'), path).toBe('X-Request-Id,Date');
       expect(allowed.headers.get('vary'), path).toBe('Origin');
       expect(allowed.headers.get('x-request-id'), path).toMatch(/^[0-9a-f-]{36}$/);
       const none = await t.request(path);

@@ -111,7 +111,8 @@ export function createApp(deps: AppDeps): App {
       allowed,
       allowMethods: ['GET', 'POST'],
       allowHeaders: ['Authorization', 'Content-Type'],
-      exposeHeaders: ['X-Request-Id'],
+      // Date: the widget counts a session's expiry down by the BFF's clock, not the browser's.
+      exposeHeaders: ['X-Request-Id', 'Date'],
       maxAge: 600,
     }),
   );

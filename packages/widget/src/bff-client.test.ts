@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { http, HttpResponse } from 'msw';
-import { BffClient, BffNetworkError, BffProblemError, BffResponseError } from './bff-client.ts';
+import { BffClient, BffNetworkError, BffProblemError, BffResponseError, clockAheadMs } from './bff-client.ts';
 import { letterContentFor, minimalPdf, PATIENT_A, sessionFor, summaryFor } from './test-support/fixtures.ts';
 import {
   BFF_URL,
@@ -48,6 +48,26 @@ describe('BffClient', () => {
     const session = await new BffClient(`${BFF_URL}/`).startSession('launch-1', signal);
     expect(received).to.equal('launch-1');
     expect(session.patient.nhsNumber).to.equal('9990000018');
+  });
+
+  it("reads how far the BFF's clock is ahead of the browser's from the session answer's Date header", async () => {
+    const hour = 3_600_000;
+    worker.use(onSession(() => sessionReply(sessionFor(PATIENT_A, 'token-1'), new Date(Date.now() + hour))));
+    const ahead = (await new BffClient(BFF_URL).startSession('launch-1', signal)).bffClockAheadMs;
+    expect(Math.abs(ahead - hour)).to.be.below(2_000);
+
+    worker.use(onSession(() => sessionReply(sessionFor(PATIENT_A, 'token-1'))));
+    expect((await new BffClient(BFF_URL).startSession('launch-1', signal)).bffClockAheadMs).to.equal(0);
+  });
+
+  it('clockAheadMs: skew beyond what a whole-second header can tell, else 0', () => {
+    const sent = Date.parse('2026-12-07T10:00:00.100Z');
+    const received = sent + 50;
+    expect(clockAheadMs('Mon, 07 Dec 2026 10:10:00 GMT', sent, received)).to.equal(600_000 + 500 - 125);
+    expect(clockAheadMs('Mon, 07 Dec 2026 09:55:00 GMT', sent, received)).to.equal(-300_000 + 500 - 125);
+    expect(clockAheadMs('Mon, 07 Dec 2026 10:00:01 GMT', sent, received)).to.equal(0); // within the noise
+    expect(clockAheadMs(null, sent, received)).to.equal(0);
+    expect(clockAheadMs('not a date', sent, received)).to.equal(0);
   });
 
   it('sends the session token as a bearer token for the summary', async () => {

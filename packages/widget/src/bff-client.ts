@@ -40,6 +40,28 @@ export type LetterAnswer =
 
 const ACCEPT_JSON = 'application/json, application/problem+json';
 
+/** A started session: the BFF's answer, and how far the BFF's clock is ahead of this browser's. */
+export interface StartedSession extends SessionResponse {
+  /**
+   * BFF clock − browser clock, in ms, read from the answer's `Date` header; 0 when the header is
+   * missing or the two agree to within what it can tell (its whole seconds plus the round trip).
+   * `expiresAt` is the BFF's time: a browser clock that is wrong must not end the session late.
+   */
+  readonly bffClockAheadMs: number;
+}
+
+/** Below this the Date header (whole seconds, sent mid-round-trip) cannot tell skew from noise. */
+const CLOCK_SKEW_NOISE_MS = 2_000;
+
+/** How far the clock that wrote `dateHeader` is ahead of this one, from a request sent and answered at the times given. */
+export function clockAheadMs(dateHeader: string | null, sentAt: number, receivedAt: number): number {
+  const stamped = dateHeader === null ? Number.NaN : Date.parse(dateHeader);
+  if (Number.isNaN(stamped)) return 0;
+  // The header drops milliseconds, so the BFF's time lay somewhere in [stamped, stamped + 1 s).
+  const ahead = Math.round(stamped + 500 - (sentAt + receivedAt) / 2);
+  return Math.abs(ahead) < CLOCK_SKEW_NOISE_MS ? 0 : ahead;
+}
+
 /**
  * The calls of the BFF contract (DESIGN §3.2). No cookies and no HTTP cache: the session
  * token lives only in the caller's memory and clinical data is never stored by the browser.
@@ -53,15 +75,18 @@ export class BffClient {
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   }
 
-  async startSession(launch: string, signal: AbortSignal): Promise<SessionResponse> {
+  async startSession(launch: string, signal: AbortSignal): Promise<StartedSession> {
     const body: SessionRequest = { launch };
-    const json = await this.#request('/api/v1/session', signal, {
+    const sentAt = Date.now();
+    const response = await this.#send('/api/v1/session', signal, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: ACCEPT_JSON },
       body: JSON.stringify(body),
     });
+    const receivedAt = Date.now();
+    const json = await readBody<unknown>(response.json(), signal);
     if (!isSessionResponse(json)) throw new BffResponseError('session response has an unexpected shape');
-    return json;
+    return { ...json, bffClockAheadMs: clockAheadMs(response.headers.get('date'), sentAt, receivedAt) };
   }
 
   /** `fresh` asks the BFF to bypass its cache (it allows that once per 30 s per session). */

@@ -255,6 +255,36 @@ describe('<care-sidebar> sections', () => {
       expect(textOf(shadow(el))).to.include('Session ended');
     });
 
+    for (const [clock, skewMs] of [
+      ['an hour slow', 3_600_000],
+      ['an hour fast', -3_600_000],
+    ] as const) {
+      it(`counts the expiry down by the BFF's clock when this browser's clock is ${clock}`, async () => {
+        // The BFF's clock is skewMs ahead of this browser's; its session ends 1.5 s from now by either.
+        const bffNow = () => new Date(Date.now() + skewMs);
+        worker.use(
+          onSession((launch) => {
+            const p = PATIENTS.find((x) => x.launch === launch) as TestPatient;
+            const body = {
+              ...sessionFor(p, tokenFor(p)),
+              expiresAt: new Date(bffNow().getTime() + 1500).toISOString(),
+            };
+            return sessionReply(body, bffNow());
+          }),
+          onSummary((token) => {
+            const p = PATIENTS.find((x) => tokenFor(x) === token);
+            return p ? summaryReply(summaryFor(p)) : problemReply('session-invalid', 401);
+          }),
+        );
+        const { el, events } = await loaded(PATIENT_A.launch);
+        expect(bannerNhsNumber(el)?.replace(/ /g, '')).to.equal(PATIENT_A.banner.nhsNumber);
+        await waitFor(() => events.length === 2, 'the expiry', 4000);
+        expect(events.map((e) => e.type)).to.deep.equal(['care-sidebar-ready', 'care-sidebar-session-expired']);
+        await el.updateComplete;
+        expect(bannerNhsNumber(el)).to.equal(undefined);
+      });
+    }
+
     it("does not end a later patient's session at the earlier session's expiry", async () => {
       serve(undefined, (p) => ({
         ...sessionFor(p, tokenFor(p)),

@@ -25,8 +25,10 @@ export interface Session {
   readonly client: BffClient;
   readonly token: string;
   readonly nhsNumber: string;
-  /** When the BFF will stop accepting the token (ISO 8601). */
+  /** When the BFF will stop accepting the token (ISO 8601), by the BFF's clock. */
   readonly expiresAt: string;
+  /** BFF clock − this browser's clock, in ms (BffClient.startSession). */
+  readonly bffClockAheadMs: number;
 }
 
 // setTimeout's longest delay (about 24.8 days); sessions are far shorter.
@@ -114,6 +116,7 @@ export class SummaryController implements ReactiveController {
         token: response.token,
         nhsNumber: response.patient.nhsNumber,
         expiresAt: response.expiresAt,
+        bffClockAheadMs: response.bffClockAheadMs,
       };
     } catch (err) {
       if (run === this.#run) this.#fail(errorCode(err));
@@ -167,10 +170,11 @@ export class SummaryController implements ReactiveController {
   /**
    * Clears the record when the session's time is up, without waiting for the next request to be
    * refused: a sidebar left open must not go on showing a patient nobody is entitled to see any more.
-   * An expiry already past by this browser's clock (a skewed clock) is left to the BFF's refusal.
+   * The expiry is the BFF's time, so it is counted down by the BFF's clock (this browser's, corrected
+   * by the skew seen when the session started); one already past is left to the BFF's refusal.
    */
   #endAtExpiry(session: Session): void {
-    const remaining = Date.parse(session.expiresAt) - Date.now();
+    const remaining = Date.parse(session.expiresAt) - (Date.now() + session.bffClockAheadMs);
     if (!(remaining > 0)) return;
     this.#expiryTimer = setTimeout(
       () => this.sessionRejected(session, 'session-expired'),

@@ -58,8 +58,9 @@ export function pdfReply(bytes: Uint8Array<ArrayBuffer>): Response {
   return HttpResponse.arrayBuffer(bytes.slice().buffer, { headers: { 'content-type': 'application/pdf' } });
 }
 
-export function sessionReply(body: SessionResponse): Response {
-  return HttpResponse.json(body, { status: 201 });
+/** `date`: the BFF's clock as its `Date` header gives it (a real BFF always sends one). */
+export function sessionReply(body: SessionResponse, date?: Date): Response {
+  return HttpResponse.json(body, { status: 201, ...(date ? { headers: { date: date.toUTCString() } } : {}) });
 }
 
 export function summaryReply(body: SummaryResponse): Response {
