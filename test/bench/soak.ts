@@ -93,6 +93,12 @@ export async function run(options: ScenarioOptions): Promise<ScenarioResult> {
     let sent = 0;
     let ok = 0;
     let failed = 0;
+    // Why views failed, by kind (statuses and error messages name no patient).
+    const failures: Record<string, number> = {};
+    const fail = (reason: string): void => {
+      failed++;
+      failures[reason] = (failures[reason] ?? 0) + 1;
+    };
     let skipped = 0;
     let launches = 0;
     const inFlight = new Set<Promise<void>>();
@@ -106,7 +112,7 @@ export async function run(options: ScenarioOptions): Promise<ScenarioResult> {
       }
       const res = await summary(bff, token);
       if (res.status === 200) ok++;
-      else failed++;
+      else fail(`summary answered ${res.status}`);
     };
     // Every 100 ms, a tenth of a second's views; if too many are still in flight, the rest are skipped.
     const perTick = RATE_PER_SECOND / 10;
@@ -116,8 +122,8 @@ export async function run(options: ScenarioOptions): Promise<ScenarioResult> {
           skipped++;
           continue;
         }
-        const p = view(sent++).catch(() => {
-          failed++;
+        const p = view(sent++).catch((err: unknown) => {
+          fail((err instanceof Error ? err.message : String(err)).split('\n')[0] ?? 'error');
         });
         inFlight.add(p);
         void p.finally(() => inFlight.delete(p));
@@ -137,6 +143,8 @@ export async function run(options: ScenarioOptions): Promise<ScenarioResult> {
       warmUpSeconds: warmUpMs / 1_000,
       load: `${RATE_PER_SECOND} summaries/s offered, ${PATIENTS} patients rotating, a new launch every ${NEW_LAUNCH_EVERY} views, at most ${MAX_IN_FLIGHT} in flight`,
       summaries: { ok, failed, skippedAtCap: skipped },
+      failures,
+      bffWarningsAndErrors: bff.problemLogCounts(),
       launches,
       auditedSummaryViews: audited ?? 'unknown',
       cache: 'ttl 60 s, maxBytes 64 MB',

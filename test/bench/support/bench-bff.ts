@@ -64,6 +64,8 @@ export interface BenchBff {
   stats(): Promise<WorkerStats>;
   /** The last lines of its JSON log (for error messages). */
   logTail(lines?: number): string;
+  /** Its warn and error log lines, counted by `level msg (failure httpStatus)`: what went wrong, no patient data. */
+  problemLogCounts(): Record<string, number>;
   /** Stops the worker (it commits its audit queue and closes the store); SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -170,6 +172,27 @@ export async function startBenchBff(options: BenchBffOptions): Promise<BenchBff>
       } catch {
         return '';
       }
+    },
+    problemLogCounts: () => {
+      const counts: Record<string, number> = {};
+      let text: string;
+      try {
+        text = readFileSync(logPath, 'utf8');
+      } catch {
+        return counts;
+      }
+      for (const line of text.split('\n')) {
+        if (!line.includes('"level":"warn"') && !line.includes('"level":"error"')) continue;
+        try {
+          const entry = JSON.parse(line) as { level?: string; msg?: string; failure?: string; httpStatus?: number };
+          const why = [entry.failure, entry.httpStatus].filter((x) => x !== undefined).join(' ');
+          const key = `${entry.level} ${entry.msg}${why ? ` (${why})` : ''}`;
+          counts[key] = (counts[key] ?? 0) + 1;
+        } catch {
+          counts['unreadable log line'] = (counts['unreadable log line'] ?? 0) + 1;
+        }
+      }
+      return counts;
     },
     stats: async () => {
       const reply = next('stats', 5_000);
