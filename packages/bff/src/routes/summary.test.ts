@@ -670,6 +670,56 @@ describe('GET /api/v1/summary', () => {
     expect(view.letters.status).toBe('ok');
   });
 
+  describe('a server that forgets a paged search before its next page is asked for (410 Gone)', () => {
+    const manyFlags = Array.from({ length: 3 }, (_, i) => ({
+      resourceType: 'Flag',
+      id: `paged-${i}`,
+      status: 'active',
+      code: { text: `Paged flag ${i}` },
+      subject: { reference: 'Patient/b-77' },
+    }));
+    /** Hospital B pages its flags one at a time; its next-page links answer 410 while `forgets()` says so. */
+    function forgetfulSource(forgets: () => boolean): { flagCalls: () => number } {
+      let calls = 0;
+      server.use(
+        http.get(`${B}/Flag`, ({ request }) => {
+          calls++;
+          return new URL(request.url).searchParams.has('_offset') && forgets()
+            ? HttpResponse.json({ resourceType: 'OperationOutcome' }, { status: 410 })
+            : undefined;
+        }),
+        fakeFhirSource({ baseUrl: B, resources: [...hospitalB, ...manyFlags] as Resource[], pageSize: 1 }),
+      );
+      return { flagCalls: () => calls };
+    }
+
+    it('runs the search once more from its first page and shows every flag, none twice', async () => {
+      let forgotten = 0;
+      const source = forgetfulSource(() => forgotten++ === 0);
+      const t = testApp(config());
+      const view = (await (await summary(t, await sessionFor(t))).json()) as SummaryView;
+      expect(view.flags.status).toBe('ok');
+      const texts = view.flags.items.filter((f) => f.source?.id === 'hospital-b').map((f) => f.text);
+      expect(texts.filter((text) => text.startsWith('Paged flag')).sort()).toEqual([
+        'Paged flag 0',
+        'Paged flag 1',
+        'Paged flag 2',
+      ]);
+      expect(new Set(texts).size).toBe(texts.length);
+      // Page 1, page 2 (410), then page 1 again and every page after it.
+      expect(source.flagCalls()).toBe(2 + (hospitalB.filter((r) => r.resourceType === 'Flag').length + 3));
+    });
+
+    it('marks the source unavailable, not partial, when the server forgets the search again', async () => {
+      const source = forgetfulSource(() => true);
+      const t = testApp(config());
+      const view = (await (await summary(t, await sessionFor(t))).json()) as SummaryView;
+      expect(view.flags.sources.find((s) => s.source.id === 'hospital-b')?.status).toBe('unavailable');
+      expect(view.flags.items.filter((f) => f.source?.id === 'hospital-b')).toEqual([]);
+      expect(source.flagCalls()).toBe(4); // page 1, page 2 (410), once more: page 1, page 2 (410)
+    });
+  });
+
   it('accepts entries whose subject is a logical reference by NHS number, and drops those naming another NHS number', async () => {
     const byIdentifier = (id: string, nhs: string, text: string) => ({
       resourceType: 'Flag',

@@ -129,23 +129,56 @@ export class FhirClient {
     }
   }
 
+  /**
+   * A server may forget a search's result set before its next page is asked for (HAPI FHIR answers
+   * the `next` link with 410 Gone under load or after its cache expiry): the search is then run
+   * once more from its first page, as a retry against the source's retry budget. The pages already
+   * read are discarded, never mixed with the new ones: the set may have changed in between.
+   */
   async #search(resourceType: string, params: Readonly<Record<string, string>>): Promise<SearchResult> {
     const url = new URL(resourceType, this.#base);
     for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+    try {
+      return await this.#pages(url);
+    } catch (err) {
+      const { retryBudget } = this.#options;
+      if (!(err instanceof SearchForgotten) || !(retryBudget?.canRetry() ?? true)) throw unwrapForgotten(err);
+      retryBudget?.recordCall(true);
+      try {
+        return await this.#pages(url);
+      } catch (again) {
+        throw unwrapForgotten(again);
+      }
+    }
+  }
+
+  /** The search at `url` and its `next` pages, up to the page cap. */
+  async #pages(url: URL): Promise<SearchResult> {
     const resources: Resource[] = [];
+    let skipped = 0;
     const maxPages = this.#options.maxPages ?? DEFAULT_MAX_PAGES;
     let next: URL | undefined = url;
     for (let page = 0; next; page++) {
-      if (page >= maxPages) return { resources, truncated: true };
-      const bundle = await this.#getBundle(next);
+      if (page >= maxPages) {
+        this.skippedEntries += skipped;
+        return { resources, truncated: true };
+      }
+      let bundle: Bundle;
+      try {
+        bundle = await this.#getBundle(next);
+      } catch (err) {
+        const gone = err instanceof UpstreamError && err.failure === 'http-status' && err.httpStatus === 410;
+        throw gone && page > 0 ? new SearchForgotten(err) : err;
+      }
       for (const entry of bundle.entry ?? []) {
         const resource = entry.resource as { resourceType?: unknown } | undefined;
         if (resource && typeof resource.resourceType === 'string') resources.push(entry.resource as Resource);
-        else this.skippedEntries++;
+        else skipped++;
       }
       const link = bundle.link?.find((l) => l.relation === 'next')?.url;
       next = link ? this.#sameBase(link) : undefined;
     }
+    this.skippedEntries += skipped;
     return { resources, truncated: false };
   }
 
@@ -312,4 +345,18 @@ export class FhirClient {
     this.bytesRead += total;
     return Buffer.concat(chunks);
   }
+}
+
+/** A `next` page answered 410 Gone: the server no longer holds the search's result set. */
+class SearchForgotten extends Error {
+  override readonly name = 'SearchForgotten';
+  readonly failure: UpstreamError;
+  constructor(failure: UpstreamError) {
+    super('the server forgot the search between pages', { cause: failure });
+    this.failure = failure;
+  }
+}
+
+function unwrapForgotten(err: unknown): unknown {
+  return err instanceof SearchForgotten ? err.failure : err;
 }
