@@ -630,12 +630,16 @@ describe('GET /api/v1/summary', () => {
     expect(view.results.items.filter((r) => r.name.display === 'HbA1c (IFCC)')).toHaveLength(0);
   });
 
-  it('retries without sorting and includes when a strict server refuses them with 400', async () => {
+  it('retries without sorting and includes when a strict server refuses them with 400, then asks without them at once', async () => {
     const strict = fakeFhirSource({ baseUrl: B, resources: hospitalB, supportsInclude: false });
+    const refused: string[] = [];
+    let asked = 0;
     server.use(
       http.get(`${B}/:type`, ({ request }) => {
         const url = new URL(request.url);
+        asked++;
         if (url.searchParams.has('_sort') || url.searchParams.has('_include')) {
+          refused.push(url.pathname.split('/').pop() as string);
           return HttpResponse.json(
             { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-supported' }] },
             { status: 400 },
@@ -646,11 +650,29 @@ describe('GET /api/v1/summary', () => {
       strict,
     );
     const t = testApp(config());
-    const view = (await (await summary(t, await sessionFor(t))).json()) as SummaryView;
+    const token = await sessionFor(t);
+    const view = (await (await summary(t, token)).json()) as SummaryView;
     expect(view.results.status).toBe('ok');
     expect(view.results.items.find((r) => r.source.id === 'hospital-b')?.observations[0]?.name.display).toBe(
       'HbA1c (IFCC)',
     );
+    expect(refused.length).toBeGreaterThan(0);
+    const refusedTypes = [...new Set(refused)].sort();
+    const told = t.logs.filter((l) => l.msg === 'source refuses optional search parameters: searching without them');
+    expect(
+      told.every((l) => l.level === 'warn' && l['source'] === 'hospital-b' && l['retryParametersAfterMinutes'] === 60),
+    ).toBe(true);
+    expect(told.map((l) => l['resourceType']).sort()).toEqual(refusedTypes);
+
+    // Remembered: the next view, fetched afresh, sends them no more and shows the same.
+    refused.length = 0;
+    asked = 0;
+    const again = (await (
+      await t.request('/api/v1/summary?refresh=true', { headers: { Authorization: `Bearer ${token}` } })
+    ).json()) as SummaryView;
+    expect(asked).toBeGreaterThan(0);
+    expect(refused).toEqual([]);
+    expect(again.results.items).toEqual(view.results.items);
   });
 
   it('HAZ-003: marks a section partial, naming the source as incomplete, when the page cap cuts a search short', async () => {

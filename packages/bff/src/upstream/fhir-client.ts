@@ -1,5 +1,6 @@
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { CircuitBreaker, RetryBudget } from './circuit-breaker.ts';
+import type { OptionalParameterSupport } from './optional-parameter-support.ts';
 import type { SourceAuth } from './source-auth.ts';
 
 /** Why a source's answer could not be used. Values, not messages: they go to logs and audit. */
@@ -82,6 +83,8 @@ export interface FhirClientOptions {
   /** The source's breaker and retry budget, shared by all its requests. */
   readonly breaker?: CircuitBreaker;
   readonly retryBudget?: RetryBudget;
+  /** The source's memory of the resource types it searches only without optional parameters. */
+  readonly optionalParameters?: OptionalParameterSupport;
   /** Per response body. */
   readonly maxBytes?: number;
   /** Per search, following Bundle.link[next]. */
@@ -111,19 +114,26 @@ export class FhirClient {
   /**
    * Runs a search and follows `next` links up to the page cap; returns every entry resource and
    * whether the cap cut it short. `optional` parameters (sorting, includes) are dropped and the
-   * search retried once if the server refuses them with 400, as strict servers may.
+   * search retried once if the server refuses them with 400, as strict servers may; the source
+   * then remembers it (`optionalParameters`) and is searched without them for a while.
    */
   async search(
     resourceType: string,
     params: Readonly<Record<string, string>>,
     optional: Readonly<Record<string, string>> = {},
   ): Promise<SearchResult> {
-    if (Object.keys(optional).length === 0) return this.#search(resourceType, params);
+    const memory = this.#options.optionalParameters;
+    if (Object.keys(optional).length === 0 || memory?.accepted(resourceType) === false) {
+      return this.#search(resourceType, params);
+    }
     try {
       return await this.#search(resourceType, { ...params, ...optional });
     } catch (err) {
       if (err instanceof UpstreamError && err.failure === 'http-status' && err.httpStatus === 400) {
-        return this.#search(resourceType, params);
+        const result = await this.#search(resourceType, params);
+        // Only now is it known that the optional parameters, not the rest, were refused.
+        memory?.refused(resourceType);
+        return result;
       }
       throw err;
     }

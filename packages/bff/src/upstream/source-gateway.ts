@@ -7,6 +7,7 @@ import { fetchSourceRecord } from './fetch-source-record.ts';
 import { ChainedSearchSupport } from './chained-search-support.ts';
 import { type BreakerState, CircuitBreaker, RetryBudget } from './circuit-breaker.ts';
 import { type BinaryContent, FhirClient, UpstreamError } from './fhir-client.ts';
+import { OptionalParameterSupport } from './optional-parameter-support.ts';
 
 /** Letters larger than this are not fetched. */
 const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
@@ -91,14 +92,32 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
       }),
     ]),
   );
+  const optionals = new Map(
+    deps.sources.map((s) => [
+      s.id,
+      new OptionalParameterSupport({
+        nowMs: () => deps.clock().getTime(),
+        onRefused: (resourceType, distrustMs) =>
+          deps.log({
+            level: 'warn',
+            msg: 'source refuses optional search parameters: searching without them',
+            source: s.id,
+            resourceType,
+            retryParametersAfterMinutes: Math.round(distrustMs / 60_000),
+          }),
+      }),
+    ]),
+  );
   const resilience = (sourceId: string) => {
     const breaker = breakers.get(sourceId);
     const retryBudget = budgets.get(sourceId);
     const chainedSearch = chains.get(sourceId);
+    const optionalParameters = optionals.get(sourceId);
     return {
       ...(breaker ? { breaker } : {}),
       ...(retryBudget ? { retryBudget } : {}),
       ...(chainedSearch ? { chainedSearch } : {}),
+      ...(optionalParameters ? { optionalParameters } : {}),
     };
   };
 
