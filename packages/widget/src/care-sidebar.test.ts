@@ -135,7 +135,7 @@ describe('<care-sidebar>', () => {
       expect(banner).to.include('NHS No. 999 000 0018');
     });
 
-    it("keeps the user's font size when the host page shrinks its root (html { font-size: 62.5% })", async () => {
+    it("HAZ-010: keeps the user's font size when the host page shrinks its root (html { font-size: 62.5% })", async () => {
       const root = document.documentElement;
       const probe = document.createElement('div');
       probe.style.fontSize = 'medium';

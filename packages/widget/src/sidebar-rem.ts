@@ -7,6 +7,7 @@ import { type CSSResult, unsafeCSS } from 'lit';
  * Registered as a `<length>` so it is computed to px once, on the shadow root's top-level
  * elements, and inherited as that length (an unregistered `1em` would resolve against each
  * element's own font size). The name is namespaced: registration is document-wide.
+ * docs/decisions/0004-sidebar-sizes-follow-the-users-font-size.md
  */
 export const SIDEBAR_REM = '--care-sidebar-private-rem';
 
