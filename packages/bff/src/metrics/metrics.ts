@@ -39,6 +39,7 @@ export class Metrics {
   readonly #upstreamRequests: Counter<'source' | 'operation' | 'outcome'>;
   readonly #upstreamDuration: Histogram<'source' | 'operation' | 'outcome'>;
   readonly #chainDistrusts: Counter<'source' | 'reason'>;
+  readonly #optionalRefusals: Counter<'source' | 'resource_type'>;
   readonly #cacheHits: Counter;
   readonly #cacheMisses: Counter;
   readonly #cacheCoalesced: Counter;
@@ -85,6 +86,12 @@ export class Metrics {
       name: 'care_sidebar_upstream_chained_search_distrusted_total',
       help: 'Times a source went from chained searches (one round) to searches by patient id (two rounds) for an hour, by source and reason (refused, foreign-entries).',
       labelNames: ['source', 'reason'],
+      registers,
+    });
+    this.#optionalRefusals = new Counter({
+      name: 'care_sidebar_upstream_optional_parameters_refused_total',
+      help: 'Times a source refused the optional search parameters (_sort, _include, a date window) of a resource type and was searched without them for an hour, by source and resource type.',
+      labelNames: ['source', 'resource_type'],
       registers,
     });
     new Gauge({
@@ -168,6 +175,11 @@ export class Metrics {
 
   chainedSearchDistrusted(source: string, reason: ChainDistrustReason): void {
     this.#chainDistrusts.inc({ source, reason });
+  }
+
+  /** `resourceType` is one the BFF searches (a closed set), never a value from a response. */
+  optionalParametersRefused(source: string, resourceType: string): void {
+    this.#optionalRefusals.inc({ source, resource_type: resourceType });
   }
 
   cacheLookup(result: CacheLookup): void {

@@ -132,6 +132,7 @@ describe('GET /metrics', () => {
       'care_sidebar_upstream_requests_total',
       'care_sidebar_upstream_request_duration_seconds',
       'care_sidebar_upstream_chained_search_distrusted_total',
+      'care_sidebar_upstream_optional_parameters_refused_total',
       'care_sidebar_circuit_breaker_state',
       'care_sidebar_cache_hits_total',
       'care_sidebar_cache_misses_total',
@@ -249,6 +250,25 @@ describe('GET /metrics', () => {
     const text = await scrape(t);
     expect(sample(text, series)).toBe(1);
     expect(text).not.toContain('source="hospital-b",reason=');
+  });
+
+  it('counts a resource type whose optional search parameters a source refused, once until they are tried again', async () => {
+    // Hospital A refuses sorting on every search (a strict server).
+    server.use(
+      http.get(`${A}/:type`, ({ request }) =>
+        new URL(request.url).searchParams.has('_sort')
+          ? HttpResponse.json({ resourceType: 'OperationOutcome' }, { status: 400 })
+          : undefined,
+      ),
+    );
+    const t = app();
+    for (const nhs of SYNTHETIC_NHS_NUMBERS) expect((await summary(t, await session(t, nhs))).status).toBe(200);
+    const text = await scrape(t);
+    for (const type of ['DiagnosticReport', 'Observation', 'DocumentReference']) {
+      const series = `care_sidebar_upstream_optional_parameters_refused_total{source="hospital-a",resource_type="${type}"}`;
+      expect(sample(text, series), type).toBe(1);
+    }
+    expect(text).not.toContain('source="hospital-b",resource_type=');
   });
 
   it('counts an unavailable source by its failure and shows its breaker, with no patient data in any label', async () => {

@@ -97,14 +97,16 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
       s.id,
       new OptionalParameterSupport({
         nowMs: () => deps.clock().getTime(),
-        onRefused: (resourceType, distrustMs) =>
+        onRefused: (resourceType, distrustMs) => {
+          deps.metrics?.optionalParametersRefused(s.id, resourceType);
           deps.log({
             level: 'warn',
             msg: 'source refuses optional search parameters: searching without them',
             source: s.id,
             resourceType,
             retryParametersAfterMinutes: Math.round(distrustMs / 60_000),
-          }),
+          });
+        },
       }),
     ]),
   );
