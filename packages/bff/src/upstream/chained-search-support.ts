@@ -1,3 +1,5 @@
+import { TimedRefusals } from './timed-refusals.ts';
+
 /** How long a source stays on two rounds after its chained search could not be trusted. */
 export const CHAIN_DISTRUST_MS = 60 * 60 * 1000;
 
@@ -7,10 +9,7 @@ export type ChainDistrustReason = 'refused' | 'foreign-entries';
 export interface ChainedSearchSupportOptions {
   readonly nowMs?: () => number;
   readonly distrustMs?: number;
-  /**
-   * Told once each time the source goes from trusted to distrusted (not for every search of the
-   * same view that finds the same thing), so operators can see a source fall back to two rounds.
-   */
+  /** Told once each time the source goes from trusted to distrusted, so operators see it fall back to two rounds. */
   readonly onDistrust?: (reason: ChainDistrustReason, distrustMs: number) => void;
 }
 
@@ -21,26 +20,23 @@ export interface ChainedSearchSupportOptions {
  * chaining is tried again.
  */
 export class ChainedSearchSupport {
-  readonly #nowMs: () => number;
-  readonly #distrustMs: number;
-  readonly #onDistrust: ((reason: ChainDistrustReason, distrustMs: number) => void) | undefined;
-  #distrustedUntilMs = Number.NEGATIVE_INFINITY;
+  readonly #refusals: TimedRefusals<'chained search', ChainDistrustReason>;
 
-  constructor(options: ChainedSearchSupportOptions = {}) {
-    this.#nowMs = options.nowMs ?? (() => performance.now());
-    this.#distrustMs = options.distrustMs ?? CHAIN_DISTRUST_MS;
-    this.#onDistrust = options.onDistrust;
+  constructor({
+    nowMs = () => performance.now(),
+    distrustMs = CHAIN_DISTRUST_MS,
+    onDistrust,
+  }: ChainedSearchSupportOptions = {}) {
+    this.#refusals = new TimedRefusals(nowMs, distrustMs, onDistrust && ((_, reason, ms) => onDistrust(reason, ms)));
   }
 
   /** Whether to send the data searches chained, alongside the Patient search. */
   trusted(): boolean {
-    return this.#nowMs() >= this.#distrustedUntilMs;
+    return !this.#refusals.has('chained search');
   }
 
   /** A chained search had to be asked again by patient id. */
   distrust(reason: ChainDistrustReason): void {
-    const wasTrusted = this.trusted();
-    this.#distrustedUntilMs = this.#nowMs() + this.#distrustMs;
-    if (wasTrusted) this.#onDistrust?.(reason, this.#distrustMs);
+    this.#refusals.add('chained search', reason);
   }
 }

@@ -1,3 +1,5 @@
+import { TimedRefusals } from './timed-refusals.ts';
+
 /** How long a source is searched without optional parameters after it refused them. */
 export const OPTIONAL_PARAMETERS_DISTRUST_MS = 60 * 60 * 1000;
 
@@ -15,30 +17,23 @@ export interface OptionalParameterSupportOptions {
  * call and one round instead of two — until the period has passed and they are tried again.
  */
 export class OptionalParameterSupport {
-  readonly #nowMs: () => number;
-  readonly #distrustMs: number;
-  readonly #onRefused: ((resourceType: string, distrustMs: number) => void) | undefined;
-  readonly #refusedUntilMs = new Map<string, number>();
+  readonly #refusals: TimedRefusals<string, undefined>;
 
-  constructor(options: OptionalParameterSupportOptions = {}) {
-    this.#nowMs = options.nowMs ?? (() => performance.now());
-    this.#distrustMs = options.distrustMs ?? OPTIONAL_PARAMETERS_DISTRUST_MS;
-    this.#onRefused = options.onRefused;
+  constructor({
+    nowMs = () => performance.now(),
+    distrustMs = OPTIONAL_PARAMETERS_DISTRUST_MS,
+    onRefused,
+  }: OptionalParameterSupportOptions = {}) {
+    this.#refusals = new TimedRefusals(nowMs, distrustMs, onRefused && ((type, _, ms) => onRefused(type, ms)));
   }
 
   /** Whether to send `resourceType`'s optional parameters. */
   accepted(resourceType: string): boolean {
-    const until = this.#refusedUntilMs.get(resourceType);
-    if (until === undefined) return true;
-    if (this.#nowMs() < until) return false;
-    this.#refusedUntilMs.delete(resourceType);
-    return true;
+    return !this.#refusals.has(resourceType);
   }
 
   /** The search of `resourceType` succeeded only once its optional parameters were dropped. */
   refused(resourceType: string): void {
-    const wasAccepted = this.accepted(resourceType);
-    this.#refusedUntilMs.set(resourceType, this.#nowMs() + this.#distrustMs);
-    if (wasAccepted) this.#onRefused?.(resourceType, this.#distrustMs);
+    this.#refusals.add(resourceType, undefined);
   }
 }

@@ -72,56 +72,44 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
     }),
   );
 
-  const breakers = new Map(deps.sources.map((s) => [s.id, new CircuitBreaker({ openMs: deps.limits.breakerOpenMs })]));
-  const budgets = new Map(deps.sources.map((s) => [s.id, new RetryBudget()]));
-  const chains = new Map(
+  const nowMs = () => deps.clock().getTime();
+  const minutes = (ms: number) => Math.round(ms / 60_000);
+  /** Each source's breaker, retry budget and memories of what it refused, shared by all its requests. */
+  const resilience = new Map(
     deps.sources.map((s) => [
       s.id,
-      new ChainedSearchSupport({
-        nowMs: () => deps.clock().getTime(),
-        onDistrust: (reason, distrustMs) => {
-          deps.metrics?.chainedSearchDistrusted(s.id, reason);
-          deps.log({
-            level: 'warn',
-            msg: 'source chained search not trusted: searching by patient id',
-            source: s.id,
-            reason,
-            retryChainingAfterMinutes: Math.round(distrustMs / 60_000),
-          });
-        },
-      }),
+      {
+        breaker: new CircuitBreaker({ openMs: deps.limits.breakerOpenMs }),
+        retryBudget: new RetryBudget(),
+        chainedSearch: new ChainedSearchSupport({
+          nowMs,
+          onDistrust: (reason, distrustMs) => {
+            deps.metrics?.chainedSearchDistrusted(s.id, reason);
+            deps.log({
+              level: 'warn',
+              msg: 'source chained search not trusted: searching by patient id',
+              source: s.id,
+              reason,
+              retryChainingAfterMinutes: minutes(distrustMs),
+            });
+          },
+        }),
+        optionalParameters: new OptionalParameterSupport({
+          nowMs,
+          onRefused: (resourceType, distrustMs) => {
+            deps.metrics?.optionalParametersRefused(s.id, resourceType);
+            deps.log({
+              level: 'warn',
+              msg: 'source refuses optional search parameters: searching without them',
+              source: s.id,
+              resourceType,
+              retryParametersAfterMinutes: minutes(distrustMs),
+            });
+          },
+        }),
+      },
     ]),
   );
-  const optionals = new Map(
-    deps.sources.map((s) => [
-      s.id,
-      new OptionalParameterSupport({
-        nowMs: () => deps.clock().getTime(),
-        onRefused: (resourceType, distrustMs) => {
-          deps.metrics?.optionalParametersRefused(s.id, resourceType);
-          deps.log({
-            level: 'warn',
-            msg: 'source refuses optional search parameters: searching without them',
-            source: s.id,
-            resourceType,
-            retryParametersAfterMinutes: Math.round(distrustMs / 60_000),
-          });
-        },
-      }),
-    ]),
-  );
-  const resilience = (sourceId: string) => {
-    const breaker = breakers.get(sourceId);
-    const retryBudget = budgets.get(sourceId);
-    const chainedSearch = chains.get(sourceId);
-    const optionalParameters = optionals.get(sourceId);
-    return {
-      ...(breaker ? { breaker } : {}),
-      ...(retryBudget ? { retryBudget } : {}),
-      ...(chainedSearch ? { chainedSearch } : {}),
-      ...(optionalParameters ? { optionalParameters } : {}),
-    };
-  };
 
   async function ask(source: SourceConfig, patient: PatientContext, requestId: string): Promise<SourceAnswer> {
     const ref = { id: source.id, name: source.name };
@@ -143,7 +131,7 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
               callTimeoutMs: source.timeoutMs,
               maxBytes: deps.limits.maxResponseBytes,
               auth: auths.get(source.id) ?? NO_AUTH,
-              ...resilience(source.id),
+              ...resilience.get(source.id),
             }),
           (r) => r.status,
         );
@@ -207,7 +195,7 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
   return {
     /** Each source's breaker state, for readiness detail (no patient data). */
     breakerStates(): Record<string, BreakerState> {
-      return Object.fromEntries([...breakers].map(([id, b]) => [id, b.state]));
+      return Object.fromEntries([...resilience].map(([id, r]) => [id, r.breaker.state]));
     },
     answersFor(patient: PatientContext, requestId: string): Promise<SourceAnswer[]> {
       return Promise.all(deps.sources.map((source) => ask(source, patient, requestId)));
@@ -222,7 +210,7 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
         signal: AbortSignal.timeout(Math.min(source.timeoutMs, deps.limits.summaryDeadlineMs)),
         auth: auths.get(source.id) ?? NO_AUTH,
         maxBytes: MAX_ATTACHMENT_BYTES,
-        ...resilience(source.id),
+        ...resilience.get(source.id),
       });
       return measured(
         source.id,
