@@ -25,13 +25,16 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { summaryRoutes } from './routes/summary.ts';
 import { createSourceGateway } from './upstream/source-gateway.ts';
+import { nodeHttpGet, type UpstreamGet } from './upstream/upstream-transport.ts';
 
 export interface AppDeps {
   readonly config: Config;
   readonly clock: () => Date;
   readonly audit: AuditStore;
-  /** Used for upstream FHIR sources and issuers' JWKS. */
+  /** Used for issuers' JWKS and sources' token endpoints. */
   readonly fetch: typeof fetch;
+  /** Used for upstream FHIR calls; by default node:http(s) with keep-alive connections. */
+  readonly upstreamGet?: UpstreamGet;
   readonly log?: Logger;
   /** Demo mode only: mounts the demo launch-token endpoints and trusts their key. */
   readonly demo?: DemoLauncher;
@@ -88,6 +91,7 @@ export function createApp(deps: AppDeps): App {
     sourceKeys: config.sourceKeys,
     cache,
     limits: config.upstream,
+    get: deps.upstreamGet ?? nodeHttpGet(),
     fetch: deps.fetch,
     clock,
     log,

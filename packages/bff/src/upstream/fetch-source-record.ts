@@ -25,6 +25,8 @@ export type SourceFetchResult =
   | { readonly status: 'not-found' | 'mismatch'; readonly bytes: number };
 
 const PAGE_SIZE = '100';
+/** Why searches still in flight are stopped once the record has been settled. */
+const RECORD_SETTLED = new Error('the source record was settled');
 const ID_BATCH = 50;
 const NONE: SearchResult = { resources: [], truncated: false };
 /** Answers by which a server says it does not support what was asked (here: the chained parameter). */
@@ -168,7 +170,8 @@ export async function fetchSourceRecord(
   try {
     return await fetchWithClient(nhsNumber, resultsSince, options, new FhirClient({ ...options, cancel: done.signal }));
   } finally {
-    done.abort();
+    // A reason made once: abort() without one builds a DOMException, stack and all, every time.
+    done.abort(RECORD_SETTLED);
   }
 }
 

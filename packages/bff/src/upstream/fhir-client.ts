@@ -1,7 +1,9 @@
 import type { Bundle, Resource } from '@medplum/fhirtypes';
+import { AbortScope } from './abort-scope.ts';
 import type { CircuitBreaker, RetryBudget } from './circuit-breaker.ts';
 import type { OptionalParameterSupport } from './optional-parameter-support.ts';
 import type { SourceAuth } from './source-auth.ts';
+import { BodyTooLarge, type UpstreamGet, type UpstreamResponse } from './upstream-transport.ts';
 
 /** Why a source's answer could not be used. Values, not messages: they go to logs and audit. */
 export type UpstreamFailure =
@@ -27,9 +29,9 @@ function jitterMs(): number {
 }
 
 /** The wait before a retry, or undefined when the server asks for longer than we will wait. */
-function retryDelayMs(response: Response): number | undefined {
-  const header = response.headers.get('retry-after');
-  if (header === null) return jitterMs();
+function retryDelayMs(response: UpstreamResponse): number | undefined {
+  const header = response.header('retry-after');
+  if (header === undefined) return jitterMs();
   const seconds = Number(header);
   const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
   if (!Number.isFinite(ms)) return jitterMs();
@@ -39,9 +41,15 @@ function retryDelayMs(response: Response): number | undefined {
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new Error('aborted'));
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(timer), reject(new Error('aborted'))), { once: true });
+    const onAbort = () => (clearTimeout(timer), reject(new Error('aborted')));
+    const timer = setTimeout(() => (signal.removeEventListener('abort', onAbort), resolve()), ms);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** The bytes as text, read in place (no copy). */
+function utf8(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 
 /** An attachment's bytes and declared type. */
@@ -54,6 +62,12 @@ export interface SearchResult {
   readonly resources: Resource[];
   /** true when the page cap stopped the search before the last page. */
   readonly truncated: boolean;
+}
+
+/** A GET's answer, and the scope of its signal: released once the body has been read or cancelled. */
+interface Answer {
+  readonly response: UpstreamResponse;
+  readonly scope: AbortScope;
 }
 
 export class UpstreamError extends Error {
@@ -69,7 +83,7 @@ export class UpstreamError extends Error {
 
 export interface FhirClientOptions {
   readonly baseUrl: string;
-  readonly fetch: typeof fetch;
+  readonly get: UpstreamGet;
   readonly signal: AbortSignal;
   /** Credentials for the source; a 401 makes it fetch a fresh token, then the request is retried once. */
   readonly auth?: SourceAuth;
@@ -95,7 +109,7 @@ const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
 const DEFAULT_MAX_PAGES = 10;
 
 /**
- * A minimal FHIR R4 search client over fetch. It never follows redirects or `next` links that
+ * A minimal FHIR R4 search client over plain GETs (`UpstreamGet`). It never follows redirects or `next` links that
  * leave the configured base URL, so the source's credentials are never sent elsewhere.
  */
 export class FhirClient {
@@ -198,13 +212,14 @@ export class FhirClient {
    */
   async getBinary(link: string, accept: string): Promise<BinaryContent> {
     const url = this.#sameBase(link);
-    const response = await this.#fetchWithAuth(url, `${accept}, application/fhir+json;q=0.5`);
-    const bytes = await this.#readCappedBytes(response);
-    const declared = (response.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    const answer = await this.#fetchWithAuth(url, `${accept}, application/fhir+json;q=0.5`);
+    const { response } = answer;
+    const bytes = await this.#readBody(answer);
+    const declared = (response.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     if (declared === 'application/fhir+json' || declared === 'application/json') {
       let binary: { resourceType?: unknown; contentType?: unknown; data?: unknown };
       try {
-        binary = JSON.parse(Buffer.from(bytes).toString('utf8')) as typeof binary;
+        binary = JSON.parse(utf8(bytes)) as typeof binary;
       } catch (err) {
         throw new UpstreamError('not-json', { cause: err });
       }
@@ -243,15 +258,22 @@ export class FhirClient {
    * 502, 503, 504 or 429 (honouring Retry-After up to 2 s), when the retry budget allows.
    * GETs are idempotent, so a retry cannot change anything upstream.
    */
-  async #send(url: URL, accept: string): Promise<Response> {
-    const { breaker, retryBudget, cancel } = this.#options;
+  async #send(url: URL, accept: string): Promise<Answer> {
+    const { breaker, cancel } = this.#options;
     if (cancel?.aborted) throw new UpstreamError('cancelled');
     if (breaker && !breaker.allow()) throw new UpstreamError('circuit-open');
-    const signal = AbortSignal.any([
-      this.#options.signal,
-      ...(this.#options.callTimeoutMs === undefined ? [] : [AbortSignal.timeout(this.#options.callTimeoutMs)]),
-      ...(cancel ? [cancel] : []),
-    ]);
+    const scope = new AbortScope([this.#options.signal, cancel], this.#options.callTimeoutMs);
+    try {
+      return { response: await this.#attempts(url, accept, scope.signal), scope };
+    } catch (err) {
+      scope.release();
+      throw err;
+    }
+  }
+
+  /** The GET and its one retry, all within `signal` (the call's scope). */
+  async #attempts(url: URL, accept: string, signal: AbortSignal): Promise<UpstreamResponse> {
+    const { breaker, retryBudget, cancel } = this.#options;
     const cancelled = (cause?: unknown) => {
       breaker?.abandon();
       return new UpstreamError('cancelled', { cause });
@@ -267,9 +289,9 @@ export class FhirClient {
         throw err;
       }
       const headers: Record<string, string> = { Accept: accept, ...auth };
-      let response: Response;
+      let response: UpstreamResponse;
       try {
-        response = await this.#options.fetch(url, { headers, redirect: 'manual', signal });
+        response = await this.#options.get(url, headers, signal);
       } catch (err) {
         if (cancel?.aborted) throw cancelled(err);
         const failure = new UpstreamError(signal.aborted ? 'timeout' : 'network', { cause: err });
@@ -283,7 +305,7 @@ export class FhirClient {
       }
       const delay = attempt === 0 && RETRYABLE.has(response.status) ? retryDelayMs(response) : undefined;
       if (delay !== undefined && (retryBudget?.canRetry() ?? false)) {
-        await response.body?.cancel();
+        await response.discard();
         await sleep(delay, signal).catch(() => undefined);
         if (cancel?.aborted) throw cancelled();
         if (!signal.aborted) continue;
@@ -295,28 +317,37 @@ export class FhirClient {
     }
   }
 
-  async #fetchWithAuth(url: URL, accept: string): Promise<Response> {
-    let response = await this.#send(url, accept);
-    if (response.status === 401 && this.#options.auth) {
+  async #fetchWithAuth(url: URL, accept: string): Promise<Answer> {
+    let answer = await this.#send(url, accept);
+    if (answer.response.status === 401 && this.#options.auth) {
       // The cached token may have been revoked: one fresh token, one retry, no loop.
-      await response.body?.cancel();
+      await this.#discard(answer);
       this.#options.auth.invalidate();
-      response = await this.#send(url, accept);
+      answer = await this.#send(url, accept);
     }
-    if (response.status >= 300 && response.status < 400) {
-      await response.body?.cancel();
-      throw new UpstreamError('redirect', { httpStatus: response.status });
+    const { status } = answer.response;
+    if (status >= 300 && status < 400) {
+      await this.#discard(answer);
+      throw new UpstreamError('redirect', { httpStatus: status });
     }
-    if (!response.ok) {
-      await response.body?.cancel();
-      throw new UpstreamError('http-status', { httpStatus: response.status });
+    if (status < 200 || status >= 300) {
+      await this.#discard(answer);
+      throw new UpstreamError('http-status', { httpStatus: status });
     }
-    return response;
+    return answer;
+  }
+
+  /** An answer not to be read: its body is cancelled and its scope released. */
+  async #discard({ response, scope }: Answer): Promise<void> {
+    try {
+      await response.discard();
+    } finally {
+      scope.release();
+    }
   }
 
   async #getJson(url: URL): Promise<unknown> {
-    const response = await this.#fetchWithAuth(url, 'application/fhir+json');
-    const text = Buffer.from(await this.#readCappedBytes(response)).toString('utf8');
+    const text = utf8(await this.#readBody(await this.#fetchWithAuth(url, 'application/fhir+json')));
     try {
       return JSON.parse(text) as unknown;
     } catch (err) {
@@ -324,36 +355,27 @@ export class FhirClient {
     }
   }
 
-  // Reads the body with a byte cap so a huge or endless upstream cannot exhaust memory.
-  async #readCappedBytes(response: Response): Promise<Uint8Array> {
-    const max = this.#options.maxBytes ?? DEFAULT_MAX_BYTES;
-    const declared = Number(response.headers.get('content-length'));
-    if (declared > max) {
-      await response.body?.cancel();
-      throw new UpstreamError('too-large');
-    }
-    if (!response.body) return new Uint8Array();
-    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    const chunks: Uint8Array[] = [];
-    let total = 0;
+  /** The answer's body, read within its call's limits; its scope is released after. */
+  async #readBody({ response, scope }: Answer): Promise<Uint8Array> {
     try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        total += value.byteLength;
-        if (total > max) {
-          await reader.cancel();
-          throw new UpstreamError('too-large');
-        }
-        chunks.push(value);
-      }
-    } catch (err) {
-      if (err instanceof UpstreamError) throw err;
-      if (this.#options.cancel?.aborted) throw new UpstreamError('cancelled', { cause: err });
-      throw new UpstreamError(this.#options.signal.aborted ? 'timeout' : 'network', { cause: err });
+      return await this.#readCappedBytes(response, scope.signal);
+    } finally {
+      scope.release();
     }
-    this.bytesRead += total;
-    return Buffer.concat(chunks);
+  }
+
+  // Reads the body with a byte cap so a huge or endless upstream cannot exhaust memory.
+  async #readCappedBytes(response: UpstreamResponse, callSignal: AbortSignal): Promise<Uint8Array> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await response.bytes(this.#options.maxBytes ?? DEFAULT_MAX_BYTES);
+    } catch (err) {
+      if (err instanceof BodyTooLarge) throw new UpstreamError('too-large', { cause: err });
+      if (this.#options.cancel?.aborted) throw new UpstreamError('cancelled', { cause: err });
+      throw new UpstreamError(callSignal.aborted ? 'timeout' : 'network', { cause: err });
+    }
+    this.bytesRead += bytes.byteLength;
+    return bytes;
   }
 }
 

@@ -3,11 +3,13 @@ import type { SourceCache } from '../cache/source-cache.ts';
 import type { Config, SourceConfig } from '../config/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics, UpstreamOperation, UpstreamOutcome } from '../metrics/metrics.ts';
+import { AbortScope } from './abort-scope.ts';
 import { fetchSourceRecord } from './fetch-source-record.ts';
 import { ChainedSearchSupport } from './chained-search-support.ts';
 import { type BreakerState, CircuitBreaker, RetryBudget } from './circuit-breaker.ts';
 import { type BinaryContent, FhirClient, UpstreamError } from './fhir-client.ts';
 import { OptionalParameterSupport } from './optional-parameter-support.ts';
+import type { UpstreamGet } from './upstream-transport.ts';
 
 /** Letters larger than this are not fetched. */
 const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
@@ -18,6 +20,9 @@ export interface SourceGatewayDeps {
   /** PEM keys for private_key_jwt sources, by source id. */
   readonly sourceKeys: ReadonlyMap<string, string>;
   readonly cache: SourceCache;
+  /** For FHIR calls. */
+  readonly get: UpstreamGet;
+  /** For source token endpoints (private_key_jwt), which are few and POSTs. */
   readonly fetch: typeof fetch;
   readonly clock: () => Date;
   readonly log: Logger;
@@ -117,7 +122,7 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
     try {
       const cached = await deps.cache.get(source.id, patient.nhsNumber, async (cacheSignal) => {
         // The deadline belongs to the shared fetch, not to any one request.
-        const signal = AbortSignal.any([cacheSignal, AbortSignal.timeout(deps.limits.summaryDeadlineMs)]);
+        const deadline = new AbortScope([cacheSignal], deps.limits.summaryDeadlineMs);
         const since = new Date(deps.clock());
         since.setUTCMonth(since.getUTCMonth() - deps.limits.resultsWindowMonths);
         const result = await measured(
@@ -126,15 +131,15 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
           () =>
             fetchSourceRecord(patient.nhsNumber, since, {
               baseUrl: source.fhirBaseUrl,
-              fetch: deps.fetch,
-              signal,
+              get: deps.get,
+              signal: deadline.signal,
               callTimeoutMs: source.timeoutMs,
               maxBytes: deps.limits.maxResponseBytes,
               auth: auths.get(source.id) ?? NO_AUTH,
               ...resilience.get(source.id),
             }),
           (r) => r.status,
-        );
+        ).finally(() => deadline.release());
         // Logged once per upstream fetch, not per view: a view served from the cache adds no line here.
         deps.log({
           level: 'info',
@@ -204,10 +209,11 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
     async fetchAttachment(sourceId: string, url: string, accept: string): Promise<BinaryContent> {
       const source = deps.sources.find((s) => s.id === sourceId);
       if (!source) throw new UpstreamError('foreign-link');
+      const deadline = new AbortScope([], Math.min(source.timeoutMs, deps.limits.summaryDeadlineMs));
       const client = new FhirClient({
         baseUrl: source.fhirBaseUrl,
-        fetch: deps.fetch,
-        signal: AbortSignal.timeout(Math.min(source.timeoutMs, deps.limits.summaryDeadlineMs)),
+        get: deps.get,
+        signal: deadline.signal,
         auth: auths.get(source.id) ?? NO_AUTH,
         maxBytes: MAX_ATTACHMENT_BYTES,
         ...resilience.get(source.id),
@@ -217,7 +223,7 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
         'attachment',
         () => client.getBinary(url, accept),
         () => 'ok',
-      );
+      ).finally(() => deadline.release());
     },
   };
 }
