@@ -1,0 +1,64 @@
+import { getEventListeners } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FhirClient, UpstreamError } from './fhir-client.ts';
+import { nodeHttpGet } from './upstream-transport.ts';
+
+// A real server on loopback: two pages of Observations, a failing type and an oversized answer.
+let server: Server;
+let base: string;
+const get = nodeHttpGet();
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const bundle = (entries: number, next?: string) =>
+      JSON.stringify({
+        resourceType: 'Bundle',
+        type: 'searchset',
+        entry: Array.from({ length: entries }, (_, i) => ({ resource: { resourceType: 'Observation', id: `o${i}` } })),
+        link: next ? [{ relation: 'next', url: `${base}/${next}` }] : [],
+      });
+    res.setHeader('Content-Type', 'application/fhir+json');
+    if (url.pathname === '/fhir/Observation' && url.searchParams.get('page') === '2') res.end(bundle(1));
+    else if (url.pathname === '/fhir/Observation') res.end(bundle(2, 'Observation?page=2'));
+    else if (url.pathname === '/fhir/Flag') res.writeHead(500).end('{"resourceType":"OperationOutcome"}');
+    else res.end(bundle(5_000));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir`;
+});
+afterAll(async () => {
+  get.close();
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+describe('FhirClient', () => {
+  it('lets go of every call once it is over: the deadline and cancel signals are left with no listener', async () => {
+    const deadline = new AbortController();
+    const cancel = new AbortController();
+    const client = new FhirClient({
+      baseUrl: base,
+      get,
+      signal: deadline.signal,
+      cancel: cancel.signal,
+      callTimeoutMs: 2_000,
+      maxBytes: 20_000,
+    });
+    const listeners = () => [deadline.signal, cancel.signal].map((s) => getEventListeners(s, 'abort').length);
+
+    const found = await client.search('Observation', { patient: 'p1' });
+    expect(found.resources).toHaveLength(3);
+    expect(listeners()).toEqual([0, 0]);
+
+    await expect(client.search('Flag', { patient: 'p1' })).rejects.toMatchObject({ failure: 'http-status' });
+    expect(listeners()).toEqual([0, 0]);
+
+    const tooLarge = await client.search('DocumentReference', { patient: 'p1' }).catch((err: unknown) => err);
+    expect(tooLarge).toBeInstanceOf(UpstreamError);
+    expect((tooLarge as UpstreamError).failure).toBe('too-large');
+    expect(listeners()).toEqual([0, 0]);
+  });
+});
