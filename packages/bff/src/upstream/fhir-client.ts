@@ -109,8 +109,8 @@ const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
 const DEFAULT_MAX_PAGES = 10;
 
 /**
- * A minimal FHIR R4 search client over plain GETs (`UpstreamGet`). It never follows redirects or `next` links that
- * leave the configured base URL, so the source's credentials are never sent elsewhere.
+ * A minimal FHIR R4 search client over plain GETs (`UpstreamGet`). It never follows redirects or
+ * `next` links that leave the configured base URL, so the source's credentials are never sent elsewhere.
  */
 export class FhirClient {
   readonly #options: FhirClientOptions;

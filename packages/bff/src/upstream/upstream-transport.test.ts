@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BodyTooLarge, nodeHttpGet } from './upstream-transport.ts';
 
@@ -54,6 +55,44 @@ describe('nodeHttpGet', () => {
     }
     expect(seen).toEqual(['application/fhir+json', 'application/fhir+json']);
     expect(server.ports[0]).toBe(server.ports[1]);
+  });
+
+  it('asks for compressed answers and decodes gzip, deflate and br; the cap counts decoded bytes', async () => {
+    const json = JSON.stringify({
+      resourceType: 'Bundle',
+      entry: [{ resource: { resourceType: 'Patient', id: 'p' } }],
+    });
+    const bomb = Buffer.alloc(1_000_000, 0x20); // a megabyte of spaces: tiny once compressed
+    const accepted: (string | undefined)[] = [];
+    const encoders: Record<string, (b: Buffer) => Buffer> = {
+      gzip: gzipSync,
+      deflate: deflateSync,
+      br: brotliCompressSync,
+    };
+    const server = await serve((req, res) => {
+      accepted.push(req.headers['accept-encoding']);
+      const [coding = 'gzip', what] = (req.url ?? '').slice(1).split('/');
+      const body = (encoders[coding] as (b: Buffer) => Buffer)(what === 'bomb' ? bomb : Buffer.from(json));
+      res.writeHead(200, { 'Content-Type': 'application/fhir+json', 'Content-Encoding': coding });
+      res.end(body);
+    });
+    const get = client();
+    for (const coding of ['gzip', 'deflate', 'br']) {
+      const answer = await get(server.url(`/${coding}/json`), { Accept: 'application/fhir+json' }, never);
+      expect(Buffer.from(await answer.bytes(10_000)).toString('utf8')).toBe(json);
+    }
+    expect(accepted[0]).toBe('gzip, deflate, br');
+    const bombed = await get(server.url('/gzip/bomb'), {}, never);
+    await expect(bombed.bytes(100_000)).rejects.toBeInstanceOf(BodyTooLarge);
+  });
+
+  it('an answer that claims gzip but is not is an error, not a hang', async () => {
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Encoding': 'gzip', 'Content-Length': 12 });
+      res.end('not gzip at all'.slice(0, 12));
+    });
+    const answer = await client()(server.url('/x'), {}, never);
+    await expect(answer.bytes(1_000)).rejects.toThrow();
   });
 
   it('never follows a redirect', async () => {
@@ -118,6 +157,16 @@ describe('nodeHttpGet', () => {
       res.write('part', () => res.socket?.destroy());
     });
     const answer = await client()(server.url('/x'), {}, never);
+    await expect(answer.bytes(1_000)).rejects.toThrow();
+  });
+
+  it('a connection lost before the body is read is an error when it is read, never an uncaught one', async () => {
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Length': 100 });
+      res.write('part', () => res.socket?.destroy());
+    });
+    const answer = await client()(server.url('/x'), {}, never);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the loss happens before anyone reads
     await expect(answer.bytes(1_000)).rejects.toThrow();
   });
 

@@ -1,5 +1,7 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import type { Readable, Transform } from 'node:stream';
+import { constants, createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 
 /** One upstream GET's answer. Its body is read once, by `bytes` or `discard`. */
 export interface UpstreamResponse {
@@ -26,10 +28,41 @@ export class BodyTooLarge extends Error {
 /** An unwanted body up to this size is read to its end so the connection can be kept; a larger one closes it. */
 const DRAIN_LIMIT_BYTES = 64 * 1024;
 
+function ignore(): void {}
+
+/** Sent with every call, as `fetch` sends it: large bundles cross the network compressed. */
+const ACCEPT_ENCODING = 'gzip, deflate, br';
+
+// Lenient about a missing end-of-stream marker, as fetch is; a body cut short is still caught by its connection.
+const LENIENT = { flush: constants.Z_SYNC_FLUSH, finishFlush: constants.Z_SYNC_FLUSH };
+const DECODERS: Readonly<Record<string, () => Transform>> = {
+  gzip: () => createGunzip(LENIENT),
+  'x-gzip': () => createGunzip(LENIENT),
+  deflate: () => createInflate(LENIENT),
+  br: () => createBrotliDecompress(),
+};
+
+/**
+ * The decoders that undo a Content-Encoding, last applied first. An unknown coding leaves the
+ * bytes as sent, as fetch does (the FHIR client then fails to parse them: 'not-json').
+ */
+function decodersFor(header: string | undefined): Transform[] {
+  const codings = (header ?? '')
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== '' && c !== 'identity')
+    .reverse();
+  if (!codings.every((c) => c in DECODERS)) return [];
+  return codings.map((c) => (DECODERS[c] as () => Transform)());
+}
+
 class NodeUpstreamResponse implements UpstreamResponse {
   readonly #message: IncomingMessage;
   constructor(message: IncomingMessage) {
     this.#message = message;
+    // Defence: a connection lost before the body is read must never be an uncaught 'error'. `bytes` and
+    // `discard` see it through their own listeners, or through 'close' before the end.
+    message.on('error', ignore);
   }
 
   get status(): number {
@@ -43,23 +76,33 @@ class NodeUpstreamResponse implements UpstreamResponse {
 
   bytes(maxBytes: number): Promise<Uint8Array> {
     const message = this.#message;
+    // Lost before it was read: its 'close' has passed, so no listener below would ever hear of it.
+    if (message.destroyed) return Promise.reject(new Error('the connection closed before the answer was read'));
     if (Number(message.headers['content-length']) > maxBytes) {
       message.destroy();
       return Promise.reject(new BodyTooLarge());
     }
+    const decoders = decodersFor(this.header('content-encoding'));
     return new Promise((resolve, reject) => {
+      const fail = (err: Error) => {
+        message.destroy();
+        for (const decoder of decoders) decoder.destroy();
+        reject(err);
+      };
+      // The bytes as sent, through each coding's decoder; the cap counts the decoded bytes (no zip bomb).
+      let body: Readable = message;
+      for (const decoder of decoders) {
+        decoder.on('error', fail);
+        body = body.pipe(decoder);
+      }
       const chunks: Buffer[] = [];
       let total = 0;
-      message.on('data', (chunk: Buffer) => {
+      body.on('data', (chunk: Buffer) => {
         total += chunk.byteLength;
-        if (total > maxBytes) {
-          message.destroy();
-          reject(new BodyTooLarge());
-        } else {
-          chunks.push(chunk);
-        }
+        if (total > maxBytes) fail(new BodyTooLarge());
+        else chunks.push(chunk);
       });
-      message.once('end', () => resolve(Buffer.concat(chunks, total)));
+      body.once('end', () => resolve(Buffer.concat(chunks, total)));
       message.once('error', reject);
       // Destroyed (aborted, connection lost) before its end: an error unless already settled.
       message.once('close', () => {
@@ -88,7 +131,6 @@ class NodeUpstreamResponse implements UpstreamResponse {
       });
       message.once('end', resolve);
       message.once('close', resolve);
-      message.once('error', () => undefined);
     });
   }
 }
@@ -122,12 +164,13 @@ export function nodeHttpGet(options: NodeHttpGetOptions = {}): UpstreamGet & { c
       const secure = url.protocol === 'https:';
       const request = (secure ? https : http).request(url, {
         method: 'GET',
-        headers,
+        headers: { 'Accept-Encoding': ACCEPT_ENCODING, ...headers },
         agent: secure ? agents.https : agents.http,
         signal,
       });
       request.once('response', (message) => resolve(new NodeUpstreamResponse(message)));
-      request.once('error', reject);
+      // `on`, not `once`: a second error (after the answer, or after an abort) must not go uncaught.
+      request.on('error', reject);
       request.end();
     });
   return Object.assign(get, {
