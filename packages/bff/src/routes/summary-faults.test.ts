@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fakeFhirSource } from '../test-support/fhir-source.ts';
 import { createIssuer, PATIENT_A, signLaunch, testConfig, type TestIssuer } from '../test-support/launch-fixtures.ts';
 import { testApp, type TestApp } from '../test-support/test-app.ts';
+import { nodeHttpGet, type UpstreamGet } from '../upstream/upstream-transport.ts';
 
 // Fault injection on one upstream source: the other source's data must still show, within the deadline.
 const HOST = 'https://gp-host.test';
@@ -39,6 +40,7 @@ afterAll(() => server.close());
 
 function app(
   upstream: Partial<{ summaryDeadlineMs: number; breakerOpenMs: number; maxResponseBytes: number }> = {},
+  upstreamGet?: UpstreamGet,
 ): TestApp {
   server.use(fakeFhirSource({ baseUrl: GOOD, resources: records(GOOD, 'g1', 'Good flag') }));
   return testApp(
@@ -57,6 +59,7 @@ function app(
         ...upstream,
       },
     }),
+    upstreamGet ? { upstreamGet } : {},
   );
 }
 
@@ -92,6 +95,21 @@ describe('faults at one source', () => {
     expect(status).toBe(200);
     expectGoodOnly(v);
     expect(ms).toBeLessThan(1_500);
+  });
+
+  it('a source whose calls never end, even when aborted: still answered within the deadline', async () => {
+    const real = nodeHttpGet();
+    // A call that ignores its signal: a bug, or a stuck connection that the abort does not reach.
+    const stuck: UpstreamGet = (url, headers, signal) =>
+      url.origin === new URL(BAD).origin ? new Promise(() => {}) : real(url, headers, signal);
+    try {
+      const { view: v, ms, status } = await view(app({}, stuck));
+      expect(status).toBe(200);
+      expectGoodOnly(v);
+      expect(ms).toBeLessThan(1_500);
+    } finally {
+      real.close();
+    }
   });
 
   for (const status of [500, 503]) {

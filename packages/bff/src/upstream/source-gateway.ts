@@ -10,10 +10,25 @@ import { type BreakerState, CircuitBreaker, RetryBudget } from './circuit-breake
 import { type BinaryContent, FhirClient, UpstreamError } from './fhir-client.ts';
 import { OptionalParameterSupport } from './optional-parameter-support.ts';
 import type { UpstreamGet } from './upstream-transport.ts';
+import { NO_AUTH, privateKeyJwtAuth, type SourceAuth } from './source-auth.ts';
 
 /** Letters larger than this are not fetched. */
 const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
-import { NO_AUTH, privateKeyJwtAuth, type SourceAuth } from './source-auth.ts';
+/** How long past the summary deadline a source's aborted calls get to report before it is given up on. */
+const DEADLINE_GRACE_MS = 250;
+
+/**
+ * `work`, or a timeout once `ms` have passed. The deadline's abort normally ends a source's calls
+ * well before this; this is the bound that holds even if something in a call ignores the abort, so
+ * one source can never hold a view (or the views sharing its fetch) past the deadline.
+ */
+function settledWithin<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new UpstreamError('timeout')), ms);
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}
 
 export interface SourceGatewayDeps {
   readonly sources: readonly SourceConfig[];
@@ -129,15 +144,18 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
           source.id,
           'record',
           () =>
-            fetchSourceRecord(patient.nhsNumber, since, {
-              baseUrl: source.fhirBaseUrl,
-              get: deps.get,
-              signal: deadline.signal,
-              callTimeoutMs: source.timeoutMs,
-              maxBytes: deps.limits.maxResponseBytes,
-              auth: auths.get(source.id) ?? NO_AUTH,
-              ...resilience.get(source.id),
-            }),
+            settledWithin(
+              fetchSourceRecord(patient.nhsNumber, since, {
+                baseUrl: source.fhirBaseUrl,
+                get: deps.get,
+                signal: deadline.signal,
+                callTimeoutMs: source.timeoutMs,
+                maxBytes: deps.limits.maxResponseBytes,
+                auth: auths.get(source.id) ?? NO_AUTH,
+                ...resilience.get(source.id),
+              }),
+              deps.limits.summaryDeadlineMs + DEADLINE_GRACE_MS,
+            ),
           (r) => r.status,
         ).finally(() => deadline.release());
         // Logged once per upstream fetch, not per view: a view served from the cache adds no line here.
