@@ -18,16 +18,22 @@ const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
 const DEADLINE_GRACE_MS = 250;
 
 /**
- * `work`, or a timeout once `ms` have passed. The deadline's abort normally ends a source's calls
- * well before this; this is the bound that holds even if something in a call ignores the abort, so
- * one source can never hold a view (or the views sharing its fetch) past the deadline.
+ * `work`, or a timeout `graceMs` after `deadline` aborts. The abort normally ends a source's calls
+ * at once; this is the bound that holds even if something in a call ignores it, so one source can
+ * never hold a view (or the views sharing its fetch) past the deadline.
  */
-function settledWithin<T>(work: Promise<T>, ms: number): Promise<T> {
+function settledAfter<T>(work: Promise<T>, deadline: AbortSignal, graceMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  let onAbort = (): void => {};
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new UpstreamError('timeout')), ms);
+    onAbort = () => (timer = setTimeout(() => reject(new UpstreamError('timeout')), graceMs));
+    if (deadline.aborted) onAbort();
+    else deadline.addEventListener('abort', onAbort, { once: true });
   });
-  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+  return Promise.race([work, expired]).finally(() => {
+    clearTimeout(timer);
+    deadline.removeEventListener('abort', onAbort);
+  });
 }
 
 export interface SourceGatewayDeps {
@@ -144,7 +150,7 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
           source.id,
           'record',
           () =>
-            settledWithin(
+            settledAfter(
               fetchSourceRecord(patient.nhsNumber, since, {
                 baseUrl: source.fhirBaseUrl,
                 get: deps.get,
@@ -154,7 +160,8 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
                 auth: auths.get(source.id) ?? NO_AUTH,
                 ...resilience.get(source.id),
               }),
-              deps.limits.summaryDeadlineMs + DEADLINE_GRACE_MS,
+              deadline.signal,
+              DEADLINE_GRACE_MS,
             ),
           (r) => r.status,
         ).finally(() => deadline.release());
