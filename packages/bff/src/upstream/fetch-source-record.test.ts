@@ -13,7 +13,9 @@ import {
   type TestIssuer,
 } from '../test-support/launch-fixtures.ts';
 import { testApp, type TestApp } from '../test-support/test-app.ts';
-import { CHAIN_DISTRUST_MS } from './chained-search-support.ts';
+import { CHAIN_DISTRUST_MS, ChainedSearchSupport } from './chained-search-support.ts';
+import { fetchSourceRecord } from './fetch-source-record.ts';
+import { nodeHttpGet } from './upstream-transport.ts';
 
 // One source, asked for PATIENT_A's record, through the real app; msw stands in for the source.
 const HOST = 'https://gp-host.test';
@@ -325,5 +327,37 @@ describe('fetching a source record with chained searches', () => {
       expect(JSON.stringify(v)).not.toContain('Own');
       await untilDataAnswered();
     });
+  });
+});
+
+describe('the size a record is cached by', () => {
+  const get = nodeHttpGet();
+  afterAll(() => get.close());
+  const fetchOwn = (chainedSearch: ChainedSearchSupport) =>
+    fetchSourceRecord(PATIENT_A.nhsNumber, new Date(Date.now() - 365 * 86_400_000), {
+      baseUrl: S,
+      get,
+      signal: new AbortController().signal,
+      chainedSearch,
+    });
+  const distrusted = () => {
+    const support = new ChainedSearchSupport();
+    support.distrust('refused');
+    return support;
+  };
+
+  it('counts the answers the record was built from, not chained answers discarded for foreign entries', async () => {
+    server.use(source({ chainedParameters: 'ignored' }));
+    // Two rounds by patient id: only the answers kept.
+    const byId = await fetchOwn(distrusted());
+    // Chained answers first, holding the other patient's entries too: discarded, then asked by id.
+    const support = new ChainedSearchSupport();
+    const discarded = await fetchOwn(support);
+    expect(support.trusted()).toBe(false);
+    expect(log.filter(isChained).length).toBeGreaterThan(0);
+    expect(byId.status).toBe('ok');
+    expect(discarded.status).toBe('ok');
+    expect(byId.bytes).toBeGreaterThan(0);
+    expect(discarded.bytes).toBe(byId.bytes);
   });
 });

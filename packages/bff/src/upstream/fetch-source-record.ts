@@ -28,7 +28,7 @@ const PAGE_SIZE = '100';
 /** Why searches still in flight are stopped once the record has been settled. */
 const RECORD_SETTLED = new Error('the source record was settled');
 const ID_BATCH = 50;
-const NONE: SearchResult = { resources: [], truncated: false };
+const NONE: SearchResult = { resources: [], truncated: false, bytes: 0 };
 /** Answers by which a server says it does not support what was asked (here: the chained parameter). */
 const REFUSALS: ReadonlySet<number> = new Set([400, 403, 404, 405, 422, 501]);
 /** Answers by which a server says it has no such resource type. */
@@ -197,8 +197,8 @@ async function fetchWithClient(
   const candidates = ofType<Patient>(found.resources, 'Patient').filter((p) => p.active !== false);
   const patients = candidates.filter((p) => patientHasNhsNumber(p, nhsNumber));
   // The source answered the NHS-number search with someone else: never show that record.
-  if (patients.length === 0 && candidates.length > 0) return { status: 'mismatch', bytes: client.bytesRead };
-  if (patients.length === 0) return { status: 'not-found', bytes: client.bytesRead };
+  if (patients.length === 0 && candidates.length > 0) return { status: 'mismatch', bytes: found.bytes };
+  if (patients.length === 0) return { status: 'not-found', bytes: found.bytes };
   // Several records for one NHS number is the source's data-quality problem: never guess which one.
   if (patients.length > 1) throw new UpstreamError('ambiguous-patient');
   const patient = patients[0] as Patient;
@@ -233,11 +233,18 @@ async function fetchWithClient(
     ...new Set(reports.flatMap((r) => (r.result ?? []).map((ref) => referencedId(ref.reference, 'Observation')))),
   ].filter((id): id is string => id !== undefined && !observations.has(id));
   let observationsTruncated = false;
+  // What the cache entry is sized by: the answers the record was built from, not those discarded
+  // on the way (a chained search's answer replaced by one by patient id, a forgotten search's pages).
+  let bytes = [found, reportSearch, labSearch, documentSearch, flagSearch, consentSearch, riskSearch].reduce(
+    (n, search) => n + search.bytes,
+    0,
+  );
   for (let i = 0; i < missing.length; i += ID_BATCH) {
     const batch = await client.search('Observation', {
       _id: missing.slice(i, i + ID_BATCH).join(','),
       _count: PAGE_SIZE,
     });
+    bytes += batch.bytes;
     observationsTruncated ||= batch.truncated;
     for (const o of ofType<Observation>(batch.resources, 'Observation')) if (o.id) observations.set(o.id, o);
   }
@@ -260,7 +267,7 @@ async function fetchWithClient(
       ),
       incomplete,
     },
-    bytes: client.bytesRead,
+    bytes,
     skippedEntries: client.skippedEntries,
   };
 }

@@ -8,6 +8,9 @@ import { nodeHttpGet } from './upstream-transport.ts';
 // A real server on loopback: two pages of Observations, a failing type and an oversized answer.
 let server: Server;
 let base: string;
+let conditionForgotten = false;
+/** Bytes of each Condition page answered 200, in order. */
+const conditionPageBytes: number[] = [];
 const get = nodeHttpGet();
 
 beforeAll(async () => {
@@ -21,7 +24,17 @@ beforeAll(async () => {
         link: next ? [{ relation: 'next', url: `${base}/${next}` }] : [],
       });
     res.setHeader('Content-Type', 'application/fhir+json');
-    if (url.pathname === '/fhir/Observation' && url.searchParams.get('page') === '2') res.end(bundle(1));
+    if (url.pathname === '/fhir/Condition') {
+      // Forgets the search once: its second page answers 410 Gone the first time it is asked for.
+      if (url.searchParams.get('page') === '2' && !conditionForgotten) {
+        conditionForgotten = true;
+        res.writeHead(410).end('{"resourceType":"OperationOutcome"}');
+        return;
+      }
+      const body = url.searchParams.get('page') === '2' ? bundle(1) : bundle(2, 'Condition?page=2');
+      conditionPageBytes.push(Buffer.byteLength(body));
+      res.end(body);
+    } else if (url.pathname === '/fhir/Observation' && url.searchParams.get('page') === '2') res.end(bundle(1));
     else if (url.pathname === '/fhir/Observation') res.end(bundle(2, 'Observation?page=2'));
     else if (url.pathname === '/fhir/Flag') res.writeHead(500).end('{"resourceType":"OperationOutcome"}');
     else res.end(bundle(5_000));
@@ -36,6 +49,16 @@ afterAll(async () => {
 });
 
 describe('FhirClient', () => {
+  it("counts the bytes of a search's answer without the pages of a forgotten attempt", async () => {
+    const client = new FhirClient({ baseUrl: base, get, signal: new AbortController().signal });
+    const result = await client.search('Condition', { patient: 'p1' });
+    expect(result.resources).toHaveLength(3);
+    // Page 1, page 2 (410: forgotten), then page 1 and page 2 again: only the last two are the answer.
+    expect(conditionPageBytes).toHaveLength(3);
+    const [, again, last] = conditionPageBytes as [number, number, number];
+    expect(result.bytes).toBe(again + last);
+  });
+
   it('lets go of every call once it is over: the deadline and cancel signals are left with no listener', async () => {
     const deadline = new AbortController();
     const cancel = new AbortController();

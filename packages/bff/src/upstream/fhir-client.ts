@@ -62,6 +62,8 @@ export interface SearchResult {
   readonly resources: Resource[];
   /** true when the page cap stopped the search before the last page. */
   readonly truncated: boolean;
+  /** Bytes of the pages the resources came from (not of answers discarded on the way: a forgotten search's pages). */
+  readonly bytes: number;
 }
 
 /** A GET's answer, and the scope of its signal: released once the body has been read or cancelled. */
@@ -115,8 +117,6 @@ const DEFAULT_MAX_PAGES = 10;
 export class FhirClient {
   readonly #options: FhirClientOptions;
   readonly #base: URL;
-  /** Total bytes read, for cache sizing. */
-  bytesRead = 0;
   /** Bundle entries skipped as malformed (no resource, or a resource without a resourceType). */
   skippedEntries = 0;
 
@@ -180,16 +180,19 @@ export class FhirClient {
   async #pages(url: URL): Promise<SearchResult> {
     const resources: Resource[] = [];
     let skipped = 0;
+    let bytes = 0;
     const maxPages = this.#options.maxPages ?? DEFAULT_MAX_PAGES;
     let next: URL | undefined = url;
     for (let page = 0; next; page++) {
       if (page >= maxPages) {
         this.skippedEntries += skipped;
-        return { resources, truncated: true };
+        return { resources, truncated: true, bytes };
       }
       let bundle: Bundle;
       try {
-        bundle = await this.#getBundle(next);
+        const answer = await this.#getBundle(next);
+        bundle = answer.bundle;
+        bytes += answer.bytes;
       } catch (err) {
         const gone = err instanceof UpstreamError && err.failure === 'http-status' && err.httpStatus === 410;
         throw gone && page > 0 ? new SearchForgotten(err) : err;
@@ -203,7 +206,7 @@ export class FhirClient {
       next = link ? this.#sameBase(link) : undefined;
     }
     this.skippedEntries += skipped;
-    return { resources, truncated: false };
+    return { resources, truncated: false, bytes };
   }
 
   /**
@@ -245,12 +248,12 @@ export class FhirClient {
     return url;
   }
 
-  async #getBundle(url: URL): Promise<Bundle> {
-    const body = await this.#getJson(url);
+  async #getBundle(url: URL): Promise<{ bundle: Bundle; bytes: number }> {
+    const { body, bytes } = await this.#getJson(url);
     if (typeof body !== 'object' || body === null || (body as { resourceType?: unknown }).resourceType !== 'Bundle') {
       throw new UpstreamError('not-a-bundle');
     }
-    return body as Bundle;
+    return { bundle: body as Bundle, bytes };
   }
 
   /**
@@ -346,10 +349,10 @@ export class FhirClient {
     }
   }
 
-  async #getJson(url: URL): Promise<unknown> {
-    const text = utf8(await this.#readBody(await this.#fetchWithAuth(url, 'application/fhir+json')));
+  async #getJson(url: URL): Promise<{ body: unknown; bytes: number }> {
+    const raw = await this.#readBody(await this.#fetchWithAuth(url, 'application/fhir+json'));
     try {
-      return JSON.parse(text) as unknown;
+      return { body: JSON.parse(utf8(raw)) as unknown, bytes: raw.byteLength };
     } catch (err) {
       throw new UpstreamError('not-json', { cause: err });
     }
@@ -374,7 +377,6 @@ export class FhirClient {
       if (this.#options.cancel?.aborted) throw new UpstreamError('cancelled', { cause: err });
       throw new UpstreamError(callSignal.aborted ? 'timeout' : 'network', { cause: err });
     }
-    this.bytesRead += bytes.byteLength;
     return bytes;
   }
 }
