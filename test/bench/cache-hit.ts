@@ -3,10 +3,14 @@
  * warm cache (every view committed to SQLite before its answer), divided by requests/s of a bare
  * node:http server returning the same bytes, with the same autocannon settings. BFF and bare rounds
  * are interleaved (the order alternating each round) and the median of the per-round ratios reported.
+ * Each round also records the CPU time both ends spent per request (the server's process, all its
+ * threads, and the load generator's), and a third line reports the ratio's CPU-bound ceiling on this
+ * machine: the BFF's requests/s were every core busy with nothing but its and the load generator's
+ * per-request work, over the bare server's requests/s.
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,6 +28,8 @@ const CONNECTIONS = 32;
 
 interface Bare {
   readonly url: string;
+  /** Its process's CPU time so far, all threads (µs). */
+  cpuMicros(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -40,6 +46,18 @@ async function startBare(bodyFile: string, contentType: string): Promise<Bare> {
   });
   return {
     url: `http://127.0.0.1:${port}/api/v1/summary`,
+    cpuMicros: () =>
+      new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('the bare server did not report its CPU time')), 5_000);
+        const onMessage = (m: { type?: string; cpuMicros?: number }) => {
+          if (m.type !== 'stats' || m.cpuMicros === undefined) return;
+          clearTimeout(timer);
+          child.off('message', onMessage);
+          resolve(m.cpuMicros);
+        };
+        child.on('message', onMessage);
+        child.send({ type: 'stats' });
+      }),
     stop: async () => {
       if (child.exitCode !== null) return;
       if (child.connected) child.send({ type: 'stop' });
@@ -56,9 +74,36 @@ interface Round {
   readonly non2xx: number;
   readonly errors: number;
   readonly p99Ms: number;
+  /** CPU per answered request: the server's process, and this process (the load generator; the mocks are idle). */
+  readonly serverCpuMicrosPerRequest: number;
+  readonly clientCpuMicrosPerRequest: number;
 }
 
-async function load(url: string, token: string, seconds: number): Promise<Round> {
+/** A load round, with the CPU both ends spent on it. */
+async function measuredLoad(
+  url: string,
+  token: string,
+  seconds: number,
+  serverCpuMicros: () => Promise<number>,
+): Promise<Round> {
+  const serverBefore = await serverCpuMicros();
+  const clientBefore = process.cpuUsage();
+  const result = await load(url, token, seconds);
+  const client = process.cpuUsage(clientBefore);
+  const server = (await serverCpuMicros()) - serverBefore;
+  const answered = Math.max(1, result.ok + result.non2xx);
+  return {
+    ...result,
+    serverCpuMicrosPerRequest: round(server / answered, 1),
+    clientCpuMicrosPerRequest: round((client.user + client.system) / answered, 1),
+  };
+}
+
+async function load(
+  url: string,
+  token: string,
+  seconds: number,
+): Promise<Omit<Round, 'serverCpuMicrosPerRequest' | 'clientCpuMicrosPerRequest'>> {
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -117,13 +162,14 @@ export async function run(options: ScenarioOptions): Promise<ScenarioResult> {
     await load(bare.url, token, 1);
     const commitsBefore = await bff.stats();
 
+    const bffCpu = async () => (await bff.stats()).cpuMicros;
     const bffRounds: Round[] = [];
     const bareRounds: Round[] = [];
     for (let r = 0; r < rounds; r++) {
       const bffFirst = r % 2 === 0;
-      if (bffFirst) bffRounds.push(await load(`${bff.url}/api/v1/summary`, token, seconds));
-      bareRounds.push(await load(bare.url, token, seconds));
-      if (!bffFirst) bffRounds.push(await load(`${bff.url}/api/v1/summary`, token, seconds));
+      if (bffFirst) bffRounds.push(await measuredLoad(`${bff.url}/api/v1/summary`, token, seconds, bffCpu));
+      bareRounds.push(await measuredLoad(bare.url, token, seconds, () => bare.cpuMicros()));
+      if (!bffFirst) bffRounds.push(await measuredLoad(`${bff.url}/api/v1/summary`, token, seconds, bffCpu));
     }
     const upstreamCalls = calderbrook.callCount() + fellmoor.callCount() - upstreamBefore;
     const commitsAfter = await bff.stats();
@@ -151,6 +197,18 @@ export async function run(options: ScenarioOptions): Promise<ScenarioResult> {
     const bffRps = round(median(bffRounds.map((r) => r.requestsPerSecond)), 0);
     const bareRps = round(median(bareRounds.map((r) => r.requestsPerSecond)), 0);
     const failures = bffRounds.reduce((n, r) => n + r.non2xx + r.errors, 0);
+    const cpu = (rs: readonly Round[]) => ({
+      server: round(median(rs.map((r) => r.serverCpuMicrosPerRequest)), 1),
+      client: round(median(rs.map((r) => r.clientCpuMicrosPerRequest)), 1),
+    });
+    const bffCpuMicros = cpu(bffRounds);
+    const bareCpuMicros = cpu(bareRounds);
+    // The most BFF requests/s this machine could give at these costs, were every core busy with
+    // nothing but the BFF's and the load generator's work per request: no ratio above it can be
+    // reached here without making a request cheaper.
+    const cores = availableParallelism();
+    const ceilingRps = (cores * 1_000_000) / (bffCpuMicros.server + bffCpuMicros.client);
+    const ceilingRatio = round(ceilingRps / bareRps, 3);
     return {
       figures: [
         {
@@ -190,6 +248,24 @@ export async function run(options: ScenarioOptions): Promise<ScenarioResult> {
           target: 'report',
           verdict: 'report',
           detail: { bareRequestsPerSecond: bareRps },
+        },
+        {
+          scenario: SCENARIO,
+          figure: `CPU-bound ceiling of the ratio (${cores} cores ÷ CPU per request)`,
+          value: ceilingRatio,
+          unit: 'ratio',
+          target: 'report',
+          verdict: 'report',
+          detail: {
+            ceilingBffRequestsPerSecond: round(ceilingRps, 0),
+            cores,
+            cpuMicrosPerRequest: {
+              bff: bffCpuMicros,
+              bare: bareCpuMicros,
+              note: 'medians over the rounds; server: its process, all threads; client: the bench process (load generator; the mock hospitals idle)',
+            },
+            note: 'every core busy with only the BFF and the load generator at their measured CPU per request; the ratio cannot pass this on this machine without a cheaper request',
+          },
         },
       ],
     };

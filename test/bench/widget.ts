@@ -11,7 +11,10 @@
  *   the end and back: PerformanceObserver('longtask') (tasks ≥ 50 ms) and, for tasks under 50 ms,
  *   the longest RunTask on the renderer's main thread in a Chromium trace. On a page that has shown
  *   one small record first (code compiled, fonts resolved: a GP's sidebar is never cold twice); the
- *   same on a cold page, whose first text layout alone can take tens of ms, is in the detail.
+ *   same on a cold page, whose first text layout alone can take tens of ms, is in the detail. The
+ *   figure is the median over 5 rounds (3 with --quick) of each round's longest task; each round's
+ *   value and the thread's own CPU time in that task (wall time minus any wait for a core) are in
+ *   the detail.
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -28,9 +31,11 @@ import { judge, type ScenarioOptions, type ScenarioResult } from './scenario.ts'
 import { type BenchBff, createBenchIssuer, http, launchFor, startBenchBff } from './support/bench-bff.ts';
 import { LARGE_RECORD_PATIENT, LARGE_RECORD_RESULTS, largeRecordResources } from './support/bench-records.ts';
 import { startFaultyFhirServer } from './support/faulty-fhir-server.ts';
-import { percentile, round } from './support/stats.ts';
+import { median, percentile, round } from './support/stats.ts';
 
 const FIRST_PAINTS = 20;
+/** Rounds of the 600-results measurement (3 with --quick). */
+const LARGE_RECORD_ROUNDS = 5;
 const WARM_UPS = 2;
 const KB = 1024;
 
@@ -120,6 +125,8 @@ interface TraceEvent {
   readonly tid: number;
   readonly ts?: number;
   readonly dur?: number;
+  /** The thread's own CPU time in the event: less than `dur` when the thread waited for a core. */
+  readonly tdur?: number;
   readonly args?: { readonly name?: string };
 }
 
@@ -127,7 +134,9 @@ interface TraceEvent {
  * The longest RunTask (ms) on any renderer main thread in a Chromium trace, and what took the time
  * inside it (the direct work events: script, style, layout, paint), so a miss can be acted on.
  */
-function longestRendererTask(trace: Buffer): { ms: number; inside: Record<string, number> } | undefined {
+function longestRendererTask(
+  trace: Buffer,
+): { ms: number; threadMs: number | undefined; inside: Record<string, number> } | undefined {
   const parsed = JSON.parse(trace.toString('utf8')) as { traceEvents?: TraceEvent[] } | TraceEvent[];
   const events = Array.isArray(parsed) ? parsed : (parsed.traceEvents ?? []);
   const mains = new Set(
@@ -153,7 +162,26 @@ function longestRendererTask(trace: Buffer): { ms: number; inside: Record<string
     .sort(([, a], [, b]) => b - a)
     .slice(0, 8)
     .map(([name, ms]) => [name, round(ms, 1)] as const);
-  return { ms: longest.dur / 1_000, inside: Object.fromEntries(top) };
+  return {
+    ms: longest.dur / 1_000,
+    threadMs: longest.tdur === undefined ? undefined : longest.tdur / 1_000,
+    inside: Object.fromEntries(top),
+  };
+}
+
+interface LargeRecordRound {
+  longTaskApiMs: number[];
+  longestTraceTaskMs: number | undefined;
+  longestTraceTaskThreadMs: number | undefined;
+  longestTraceTaskInside: Record<string, number> | undefined;
+  toRowsMs: number;
+  trace: Buffer;
+}
+
+/** A round's figure: its longest task, by the Long Tasks API (≥ 50 ms) or the trace (any length). */
+function longestOf(round: LargeRecordRound): number | undefined {
+  const all = [...round.longTaskApiMs, ...(round.longestTraceTaskMs === undefined ? [] : [round.longestTraceTaskMs])];
+  return all.length ? Math.max(...all) : undefined;
 }
 
 async function measureLargeRecord(
@@ -163,12 +191,7 @@ async function measureLargeRecord(
   launch: string,
   /** A small record to show first, so the page is as warm as in a GP's session; none: a cold page. */
   warmLaunch?: string,
-): Promise<{
-  longTaskApiMs: number[];
-  longestTraceTaskMs: number | undefined;
-  longestTraceTaskInside: Record<string, number> | undefined;
-  toRowsMs: number;
-}> {
+): Promise<LargeRecordRound> {
   const page = await openHostPage(browser, host);
   try {
     if (warmLaunch) await timeToResults(page, bff.url, warmLaunch, 1);
@@ -193,22 +216,23 @@ async function measureLargeRecord(
       await page.waitForTimeout(200);
     } finally {
       trace = await browser.stopTracing();
-      if (process.env['BENCH_TRACE_FILE']) writeFileSync(process.env['BENCH_TRACE_FILE'], trace);
     }
     const longTaskApiMs = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
     const longestTask = longestRendererTask(trace);
     return {
       longTaskApiMs,
       longestTraceTaskMs: longestTask?.ms,
+      longestTraceTaskThreadMs: longestTask?.threadMs,
       longestTraceTaskInside: longestTask?.inside,
       toRowsMs,
+      trace,
     };
   } finally {
     await page.close();
   }
 }
 
-export async function run(_options: ScenarioOptions): Promise<ScenarioResult> {
+export async function run(options: ScenarioOptions): Promise<ScenarioResult> {
   if (!existsSync(CHROMIUM_PATH)) throw new Error(`${CHROMIUM_PATH} is missing (npm test installs Debian's chromium)`);
   const dir = mkdtempSync(join(tmpdir(), 'care-sidebar-bench-widget-'));
   const stops: (() => Promise<unknown>)[] = [];
@@ -263,17 +287,33 @@ export async function run(_options: ScenarioOptions): Promise<ScenarioResult> {
       bff,
       await launchFor(bff, issuer, LARGE_RECORD_PATIENT.nhsNumber),
     );
-    const large = await measureLargeRecord(
-      browser,
-      host,
-      bff,
-      await launchFor(bff, issuer, LARGE_RECORD_PATIENT.nhsNumber),
-      await launchFor(bff, issuer, MARIGOLD.nhsNumber),
+    // Rounds, each on a new warm page: one round's longest task is one draw from a distribution
+    // that, on a machine of few cores shared with the BFF and the mock hospitals, depends on when
+    // the renderer's thread got a core; the median of the rounds is reproducible, and the longest
+    // round is reported beside it.
+    const rounds: LargeRecordRound[] = [];
+    for (let r = 0; r < (options.quick ? 3 : LARGE_RECORD_ROUNDS); r++) {
+      rounds.push(
+        await measureLargeRecord(
+          browser,
+          host,
+          bff,
+          await launchFor(bff, issuer, LARGE_RECORD_PATIENT.nhsNumber),
+          await launchFor(bff, issuer, MARIGOLD.nhsNumber),
+        ),
+      );
+    }
+    const coldLongest = round(longestOf(cold) ?? 0, 1);
+    const measuredRounds = rounds.flatMap((r) => {
+      const ms = longestOf(r);
+      return ms === undefined ? [] : [{ ms, round: r }];
+    });
+    const longest = measuredRounds.length ? round(median(measuredRounds.map((m) => m.ms)), 1) : undefined;
+    const worst = measuredRounds.reduce<(typeof measuredRounds)[number] | undefined>(
+      (max, m) => (m.ms > (max?.ms ?? -1) ? m : max),
+      undefined,
     );
-    const coldLongest = round(Math.max(...cold.longTaskApiMs, 0, cold.longestTraceTaskMs ?? 0), 1);
-    const apiMax = large.longTaskApiMs.length ? Math.max(...large.longTaskApiMs) : undefined;
-    const longest = round(Math.max(apiMax ?? 0, large.longestTraceTaskMs ?? 0), 1);
-    const measured = apiMax !== undefined || large.longestTraceTaskMs !== undefined;
+    if (process.env['BENCH_TRACE_FILE'] && worst) writeFileSync(process.env['BENCH_TRACE_FILE'], worst.round.trace);
 
     return {
       figures: [
@@ -307,18 +347,23 @@ export async function run(_options: ScenarioOptions): Promise<ScenarioResult> {
         {
           scenario: 'widget with 600 results',
           figure: 'longest main-thread task, rendering and scrolling',
-          value: measured ? longest : null,
+          value: longest ?? null,
           unit: 'ms',
           target: '≤ 50 ms',
-          verdict: measured ? judge(longest, 'atMost', 50) : 'not-measured',
+          verdict: longest === undefined ? 'not-measured' : judge(longest, 'atMost', 50),
           detail: {
-            longTaskApi: { count: large.longTaskApiMs.length, maxMs: apiMax === undefined ? null : round(apiMax, 1) },
-            longestTraceRunTaskMs: large.longestTraceTaskMs === undefined ? null : round(large.longestTraceTaskMs, 1),
-            longestTraceRunTaskInsideMs: large.longestTraceTaskInside ?? null,
+            figure: `median over ${rounds.length} rounds of each round's longest task`,
+            perRoundMs: rounds.map((r) => (longestOf(r) === undefined ? null : round(longestOf(r) as number, 1))),
+            perRoundThreadCpuMs: rounds.map((r) =>
+              r.longestTraceTaskThreadMs === undefined ? null : round(r.longestTraceTaskThreadMs, 1),
+            ),
+            longTasksOver50Ms: rounds.reduce((n, r) => n + r.longTaskApiMs.length, 0),
+            longestRoundMs: worst ? round(worst.ms, 1) : null,
+            longestRoundInsideMs: worst?.round.longestTraceTaskInside ?? null,
             page: 'warm: one small record shown first',
             coldPageLongestTaskMs: coldLongest,
             coldPageLongestTraceRunTaskInsideMs: cold.longestTraceTaskInside ?? null,
-            launchToAll600RowsPaintedMs: round(large.toRowsMs, 0),
+            launchToAll600RowsPaintedMs: round(median(rounds.map((r) => r.toRowsMs)), 0),
           },
         },
       ],
