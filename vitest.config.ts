@@ -6,6 +6,8 @@ export default defineConfig({
     projects: [
       { test: { name: 'shared', include: ['packages/shared/src/**/*.test.ts'], environment: 'node' } },
       { test: { name: 'bff', include: ['packages/bff/src/**/*.test.ts', 'demo/**/*.test.ts'], environment: 'node' } },
+      // The bench's own tools (comparing runs); the scenarios themselves are run by `npm run bench`.
+      { test: { name: 'bench', include: ['test/bench/**/*.test.ts'], environment: 'node' } },
       {
         test: {
           name: 'e2e',

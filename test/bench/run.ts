@@ -1,5 +1,6 @@
 /**
  * `npm run bench [-- --quick] [-- --soak] [-- --only <id>,<id>]`: the benchmark suite.
+ * `npm run bench -- --compare <earlier.json> [<later.json>]`: two runs side by side (./compare.ts).
  *
  * Runs each scenario below on 127.0.0.1 only, prints every figure beside its target, and writes
  * the same as JSON to bench/results/<time>-<mode>.json (git-ignored) so runs can be compared.
@@ -17,10 +18,12 @@
  * imported only if the file exists; without it the line reads "not measured (module missing)".
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { compareTable, parseReport } from './compare.ts';
 import type { Figure, ScenarioResult, ScenarioRun, Verdict } from './scenario.ts';
 import { closeClientSockets } from './support/bench-bff.ts';
 
@@ -175,7 +178,8 @@ function parseArgs(argv: readonly string[]): { quick: boolean; soak: boolean; on
 
 function usage(problem: string): never {
   process.stderr.write(
-    `bench: ${problem}\nusage: node test/bench/run.ts [--quick] [--soak] [--only ${SCENARIOS.map((s) => s.id).join(',')}]\n`,
+    `bench: ${problem}\nusage: node test/bench/run.ts [--quick] [--soak] [--only ${SCENARIOS.map((s) => s.id).join(',')}]\n` +
+      `       node test/bench/run.ts --compare <earlier.json> [<later.json>]\n`,
   );
   process.exit(64);
 }
@@ -222,6 +226,40 @@ function gitCommit(): { commit?: string; dirty?: boolean } {
   return head.status === 0 ? { commit: head.stdout.trim(), dirty: status.stdout.trim() !== '' } : {};
 }
 
+/** `--compare`: prints two runs side by side and exits; no scenario is run. */
+function compare(files: readonly string[]): never {
+  const [first, second, ...extra] = files;
+  if (!first || extra.length > 0) usage('--compare takes one or two result files');
+  let later = second;
+  if (!later) {
+    // The newest other run in bench/results/ (file names start with the run's start time).
+    const others = existsSync(RESULTS_DIR)
+      ? readdirSync(RESULTS_DIR)
+          .filter((f) => f.endsWith('.json'))
+          .sort()
+          .map((f) => `${RESULTS_DIR}${f}`)
+          .filter((f) => resolve(f) !== resolve(first))
+      : [];
+    later = others.at(-1);
+    if (!later) usage(`no other run in ${RESULTS_DIR} to compare ${first} with`);
+  }
+  try {
+    let pair = [
+      { file: first, report: parseReport(readFileSync(first, 'utf8'), first) },
+      { file: later, report: parseReport(readFileSync(later, 'utf8'), later) },
+    ] as const;
+    // With one file given, the earlier of the two runs is shown first.
+    if (!second && pair[0].report.startedAt > pair[1].report.startedAt) pair = [pair[1], pair[0]];
+    const [before, after] = pair;
+    process.stdout.write(`${compareTable(before.report, before.file, after.report, after.file)}\n`);
+  } catch (err) {
+    process.stderr.write(`bench: ${(err as Error).message}\n`);
+    process.exit(64);
+  }
+  process.exit(0);
+}
+
+if (process.argv[2] === '--compare') compare(process.argv.slice(3));
 const { quick, soak, only } = parseArgs(process.argv.slice(2));
 const mode = `${quick ? 'quick' : 'full'}${soak ? '+soak' : ''}`;
 const startedAt = new Date();
