@@ -63,7 +63,17 @@ export interface CodedConcept {
 }
 
 export type ResultValue =
-  | { readonly kind: 'quantity'; readonly value: number; readonly unit?: string; readonly comparator?: string }
+  | {
+      readonly kind: 'quantity';
+      readonly value: number;
+      readonly unit?: string;
+      readonly comparator?: string;
+      /**
+       * The value as the source wrote it, where the digits carry its precision and the number
+       * alone would drop them (`4.0`, `0.10`); absent when the number says it all.
+       */
+      readonly text?: string;
+    }
   | { readonly kind: 'text'; readonly text: string }
   | { readonly kind: 'coded'; readonly concept: CodedConcept };
 

@@ -182,6 +182,8 @@ describe('<care-sidebar>', () => {
         .to.include('6.6 mmol/L')
         .and.include('Critically high');
       const sodium = observationRow(el, 'Sodium');
+      // A decimal shows the precision the laboratory wrote, not the bare number.
+      expect(textOf(sodium)).to.include('139.0 mmol/L');
       expect(sodium.querySelector('.interpretation')).to.equal(null);
       expect(sodium.getAttribute('data-abnormal')).to.equal('false');
     });

@@ -767,6 +767,29 @@ describe('GET /api/v1/summary', () => {
     expect(view.flags.items.map((f) => f.text).sort()).toEqual(['Logical flag', 'Risk of falls']);
   });
 
+  it("shows a laboratory's decimals as written: 4.0 mmol/L, not 4", async () => {
+    // As a FHIR server writes it: the trailing zeros are in the JSON text, which msw's json() would lose.
+    const bundle = `{"resourceType":"Bundle","type":"searchset","entry":[{"resource":{"resourceType":"Observation",
+      "id":"k-1","status":"final","code":{"text":"Potassium (as written)"},"subject":{"reference":"Patient/b-77"},
+      "effectiveDateTime":"2026-11-23T09:00:00Z","valueQuantity":{"value":4.0,"unit":"mmol/L"},
+      "referenceRange":[{"low":{"value":3.50,"unit":"mmol/L"},"high":{"value":5.3,"unit":"mmol/L"}}]}}]}`;
+    server.use(
+      http.get(
+        `${B}/Observation`,
+        () => new HttpResponse(bundle, { headers: { 'Content-Type': 'application/fhir+json' } }),
+      ),
+    );
+    const t = testApp(config());
+    const view = (await (await summary(t, await sessionFor(t))).json()) as SummaryView;
+    const potassium = view.results.items
+      .flatMap((r) => r.observations)
+      .find((o) => o.name.display === 'Potassium (as written)');
+    expect(potassium).toMatchObject({
+      value: { kind: 'quantity', value: 4, unit: 'mmol/L', text: '4.0' },
+      referenceRange: '3.50–5.3 mmol/L',
+    });
+  });
+
   it('compares a partial date of birth at the precision the source holds', async () => {
     server.use(
       fakeFhirSource({

@@ -1,5 +1,6 @@
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { AbortScope } from './abort-scope.ts';
+import { withDecimalText } from './decimal-text.ts';
 import type { CircuitBreaker, RetryBudget } from './circuit-breaker.ts';
 import type { OptionalParameterSupport } from './optional-parameter-support.ts';
 import type { SourceAuth } from './source-auth.ts';
@@ -352,7 +353,8 @@ export class FhirClient {
   async #getJson(url: URL): Promise<{ body: unknown; bytes: number }> {
     const raw = await this.#readBody(await this.#fetchWithAuth(url, 'application/fhir+json'));
     try {
-      return { body: JSON.parse(utf8(raw)) as unknown, bytes: raw.byteLength };
+      // Decimals keep the precision the source wrote (`4.0` stays `4.0`), beside their number.
+      return { body: JSON.parse(withDecimalText(utf8(raw))) as unknown, bytes: raw.byteLength };
     } catch (err) {
       throw new UpstreamError('not-json', { cause: err });
     }

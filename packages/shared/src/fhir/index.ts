@@ -1,4 +1,5 @@
 export * from './codeable-concept.ts';
+export * from './decimal-text.ts';
 export * from './interpretation.ts';
 export * from './map-patient.ts';
 export * from './map-observation.ts';

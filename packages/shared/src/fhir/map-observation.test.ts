@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Observation } from '@medplum/fhirtypes';
+import { resultValueText } from '../result-value-text.ts';
+import type { ResultValue } from '../view-models.ts';
+import { DECIMAL_TEXT_KEY } from './decimal-text.ts';
 import { V3_INTERPRETATION } from './interpretation.ts';
 import { isShownResultStatus, mapObservation } from './map-observation.ts';
 
@@ -107,6 +110,27 @@ describe('mapObservation: values', () => {
     expect(mapObservation(crp)).toMatchObject({
       value: { kind: 'quantity', value: 4, unit: 'mg/L', comparator: '<' },
       referenceRange: '≤ 5 mg/L',
+    });
+  });
+
+  it('shows a decimal with the precision the source wrote (4.0, not 4), in the value and its range', () => {
+    // The BFF's FHIR client writes the source's text beside such a decimal (DECIMAL_TEXT_KEY).
+    const written = (value: number, text: string, unit: string) => ({ value, unit, [DECIMAL_TEXT_KEY]: text });
+    const potassium = creatinine({
+      valueQuantity: written(4, '4.0', 'mmol/L'),
+      referenceRange: [{ low: written(3.5, '3.50', 'mmol/L'), high: written(5.3, '5.3', 'mmol/L') }],
+    });
+    const mapped = mapObservation(potassium);
+    expect(mapped).toMatchObject({
+      value: { kind: 'quantity', value: 4, unit: 'mmol/L', text: '4.0' },
+      referenceRange: '3.50–5.3 mmol/L',
+    });
+    expect(resultValueText(mapped?.value as ResultValue)).toBe('4.0 mmol/L');
+    // A text that is not this very number is never shown in its place.
+    expect(mapObservation(creatinine({ valueQuantity: written(4, '40.0', 'mmol/L') }))?.value).toEqual({
+      kind: 'quantity',
+      value: 4,
+      unit: 'mmol/L',
     });
   });
 

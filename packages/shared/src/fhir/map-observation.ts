@@ -1,6 +1,7 @@
 import type { Observation, ObservationReferenceRange, Quantity } from '@medplum/fhirtypes';
 import type { ResultComponent, ResultObservation, ResultStatus, ResultValue } from '../view-models.ts';
 import { conceptText, toCodedConcept } from './codeable-concept.ts';
+import { decimalText } from './decimal-text.ts';
 import { deriveInterpretation, mapInterpretation } from './interpretation.ts';
 import { resultValueText } from '../result-value-text.ts';
 
@@ -25,11 +26,13 @@ function mapValue(obs: ValueCarrier): ResultValue | undefined {
   const q = obs.valueQuantity;
   if (q?.value !== undefined && Number.isFinite(q.value)) {
     const unit = quantityUnit(q);
+    const text = decimalText(q);
     return {
       kind: 'quantity',
       value: q.value,
       ...(unit ? { unit } : {}),
       ...(q.comparator ? { comparator: q.comparator } : {}),
+      ...(text ? { text } : {}),
     };
   }
   if (obs.valueString?.trim()) return { kind: 'text', text: obs.valueString.trim() };
@@ -43,8 +46,8 @@ function mapValue(obs: ValueCarrier): ResultValue | undefined {
 function formatRange(range: ObservationReferenceRange | undefined): string | undefined {
   if (!range) return undefined;
   if (range.text?.trim()) return range.text.trim();
-  const low = range.low?.value;
-  const high = range.high?.value;
+  const low = range.low?.value === undefined ? undefined : (decimalText(range.low) ?? range.low.value);
+  const high = range.high?.value === undefined ? undefined : (decimalText(range.high) ?? range.high.value);
   const unit = (range.high && quantityUnit(range.high)) ?? (range.low && quantityUnit(range.low));
   const suffix = unit ? ` ${unit}` : '';
   if (low !== undefined && high !== undefined) return `${low}–${high}${suffix}`;

@@ -104,7 +104,8 @@ export const PATIENT_A = patient({
           id: 'obs-a3',
           name: { display: 'Sodium' },
           status: 'final',
-          value: { kind: 'quantity', value: 139, unit: 'mmol/L' },
+          // As the laboratory wrote it: the trailing zero is part of the result.
+          value: { kind: 'quantity', value: 139, unit: 'mmol/L', text: '139.0' },
           referenceRange: '133–146 mmol/L',
         },
         {
