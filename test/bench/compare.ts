@@ -6,6 +6,7 @@
  * 20"), and a line not measured meets the same line measured.
  */
 import type { Figure } from './scenario.ts';
+import { formatNumber, textTable } from './support/text-table.ts';
 
 /** What a run writes to bench/results/ (run.ts), as far as a comparison reads it. */
 export interface BenchReport {
@@ -98,11 +99,7 @@ export function compareReports(before: BenchReport, after: BenchReport): Compare
   return rows;
 }
 
-function value(v: number | null, unit: string): string {
-  if (v === null) return '–';
-  const n = Math.abs(v) >= 1_000 ? v.toLocaleString('en-GB', { maximumFractionDigits: 0 }) : String(v);
-  return unit && unit !== 'ratio' && unit !== 'count' ? `${n} ${unit}` : n;
-}
+const value = (v: number | null, unit: string) => (v === null ? '–' : formatNumber(v, unit));
 
 const VERDICT: Readonly<Record<ComparedFigure['verdictAfter'], string>> = {
   pass: 'pass',
@@ -138,16 +135,12 @@ export function compareTable(before: BenchReport, beforeFile: string, after: Ben
         : `${VERDICT[r.verdictBefore]} → ${VERDICT[r.verdictAfter]}`,
     ]),
   ];
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] as string).length)));
-  const line = (r: readonly string[]) => `| ${r.map((cell, c) => cell.padEnd(widths[c] as number)).join(' | ')} |`;
   return [
     `before: ${runLine(before, beforeFile)}`,
     `after:  ${runLine(after, afterFile)}`,
     `(changes under ${NOISE_PERCENT} % are called "same": runs on a shared machine are noisy)`,
     '',
-    line(rows[0]!),
-    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
-    ...rows.slice(1).map(line),
+    textTable(rows),
   ].join('\n');
 }
 

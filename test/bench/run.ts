@@ -26,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { compareTable, parseReport } from './compare.ts';
 import type { Figure, ScenarioResult, ScenarioRun, Verdict } from './scenario.ts';
 import { closeClientSockets } from './support/bench-bff.ts';
+import { formatNumber, textTable } from './support/text-table.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RESULTS_DIR = fileURLToPath(new URL('../../bench/results/', import.meta.url));
@@ -189,18 +190,7 @@ function formatValue(f: Figure): string {
     const reason = f.detail?.['reason'];
     return typeof reason === 'string' ? `not measured (${reason})` : 'not measured';
   }
-  const n =
-    Math.abs(f.value) >= 1_000 ? f.value.toLocaleString('en-GB', { maximumFractionDigits: 0 }) : String(f.value);
-  switch (f.unit) {
-    case 'ratio':
-    case 'count':
-    case '':
-      return n;
-    case '%':
-      return `${f.value > 0 ? '+' : ''}${n} %`;
-    default:
-      return `${n} ${f.unit}`;
-  }
+  return formatNumber(f.value, f.unit);
 }
 
 const VERDICT_TEXT: Readonly<Record<Verdict, string>> = {
@@ -211,13 +201,10 @@ const VERDICT_TEXT: Readonly<Record<Verdict, string>> = {
 };
 
 function table(figures: readonly Figure[]): string {
-  const rows = [
+  return textTable([
     ['scenario', 'figure', 'value', 'target', 'verdict'],
     ...figures.map((f) => [f.scenario, f.figure, formatValue(f), f.target, VERDICT_TEXT[f.verdict]]),
-  ];
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] as string).length)));
-  const line = (r: readonly string[]) => `| ${r.map((cell, c) => cell.padEnd(widths[c] as number)).join(' | ')} |`;
-  return [line(rows[0]!), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
+  ]);
 }
 
 function gitCommit(): { commit?: string; dirty?: boolean } {
