@@ -15,7 +15,7 @@ import {
 } from '@care-sidebar/bff';
 import { exportJWK, generateKeyPair } from 'jose';
 import { setupServer } from 'msw/node';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createServer, type ViteDevServer } from 'vite';
 import { demoControlsPlugin } from './demo-controls.ts';
@@ -36,6 +36,11 @@ export interface RunningDemo {
   readonly pageUrl: string;
   readonly bffUrl: string;
   readonly auditPath: string;
+  /**
+   * An API key for this run only, accepted by `GET /metrics` and the audit API
+   * (`Authorization: ApiKey <key>`), so an operator or IG lead can try them on the demo.
+   */
+  readonly readerApiKey: string;
   /** Each mocked hospital's fault mode (normal, slow, flaky, down, hang), as the page's demo controls set it. */
   readonly sourceFaults: SourceFaults;
   close(): Promise<void>;
@@ -56,12 +61,24 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     CARE_SIDEBAR_SESSION_SECRET: process.env['CARE_SIDEBAR_SESSION_SECRET'] ?? randomBytes(32).toString('base64url'),
   };
   const fileConfig = loadConfig(CONFIG_PATH, env);
+  // Like the session secret, made for this run: only its digest is configured, as in production.
+  const readerApiKey = randomBytes(24).toString('base64url');
   const config = {
     ...fileConfig,
     publicUrl: bffUrl,
     port: bffPort,
     allowedOrigins: [pageUrl],
-    audit: { ...fileConfig.audit, url: options.auditUrl ?? fileConfig.audit.url },
+    audit: {
+      ...fileConfig.audit,
+      url: options.auditUrl ?? fileConfig.audit.url,
+      readers: {
+        ...fileConfig.audit.readers,
+        apiKeySha256: [
+          ...fileConfig.audit.readers.apiKeySha256,
+          createHash('sha256').update(readerApiKey, 'utf8').digest('hex'),
+        ],
+      },
+    },
   };
 
   // Every source starts `normal`; the page's demo controls switch them (GET/POST /__demo/sources).
@@ -115,6 +132,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     pageUrl,
     bffUrl,
     auditPath,
+    readerApiKey,
     sourceFaults,
     async close() {
       await page.close();
@@ -129,7 +147,17 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
 if (import.meta.main) {
   const running = await startDemo();
   process.stdout.write(
-    `\ncare-sidebar demo (SYNTHETIC DATA ONLY)\n  GP system page: ${running.pageUrl}\n  BFF:            ${running.bffUrl}\n  Audit store:    ${running.auditPath}\nPress Ctrl+C to stop.\n\n`,
+    [
+      '',
+      'care-sidebar demo (SYNTHETIC DATA ONLY)',
+      `  GP system page: ${running.pageUrl}`,
+      `  BFF:            ${running.bffUrl}`,
+      `  Audit store:    ${running.auditPath}`,
+      `  Reader API key: ${running.readerApiKey}  (this run only; GET /metrics and /api/v1/audit with "Authorization: ApiKey <key>")`,
+      'Press Ctrl+C to stop.',
+      '',
+      '',
+    ].join('\n'),
   );
   const stop = () => void running.close().then(() => process.exit(0));
   process.on('SIGINT', stop);

@@ -1,7 +1,9 @@
 /**
  * The BFF's logs carry no patient data: a whole demo run — every demo patient viewed through the
  * real API, letters opened, sources failing, launches refused — is logged through the real JSON
- * logger, and no line holds an NHS number, a patient's name or a result from the demo data.
+ * logger, and no line holds an NHS number, a patient's name or a result from the demo data. The
+ * same run's `/metrics`, scraped as an operator would with the demo's reader key, counts it all and
+ * holds no patient data either.
  */
 import { type RunningDemo, startDemo } from '@care-sidebar/demo';
 import { demoSourceResources, gpPatients } from '@care-sidebar/demo/mocks';
@@ -62,6 +64,16 @@ function clinicalValues(): { numbers: Set<number>; texts: Set<string> } {
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** A value as a whole token: `6.1` is not found inside `56.12`, nor `78` inside `1782` or `a78f`. */
 const token = (s: string, flags = '') => new RegExp(`(?<![\\w.])${escape(s)}(?![\\w]|\\.\\d)`, flags);
+
+/** Every NHS number, name and clinical text of the demo data, as whole-token patterns. */
+function forbiddenTexts(): { what: string; pattern: RegExp }[] {
+  return [
+    ...nhsNumbers().map((n) => ({ what: 'NHS number', pattern: token(n) })),
+    ...names().map((n) => ({ what: 'name', pattern: token(n, 'i') })),
+    ...[...clinicalValues().texts].map((t) => ({ what: 'clinical text', pattern: token(t, 'i') })),
+    ...[...clinicalValues().numbers].map((n) => ({ what: 'result value', pattern: token(String(n)) })),
+  ];
+}
 
 /** Numeric fields the BFF writes by design: HTTP statuses, ports, timings, sizes and counts. */
 const numericByDesign = (field: string) =>
@@ -166,12 +178,7 @@ describe('logs of a full demo run', () => {
     expect(entries.some((e) => e['msg'] === 'launch refused' && e['reason'] === 'launch-invalid')).toBe(true);
 
     // And nothing about any patient.
-    const forbidden = [
-      ...nhsNumbers().map((n) => ({ what: 'NHS number', pattern: token(n) })),
-      ...names().map((n) => ({ what: 'name', pattern: token(n, 'i') })),
-      ...[...clinicalValues().texts].map((t) => ({ what: 'clinical text', pattern: token(t, 'i') })),
-      ...[...clinicalValues().numbers].map((n) => ({ what: 'result value', pattern: token(String(n)) })),
-    ];
+    const forbidden = forbiddenTexts();
     expect(forbidden.length).toBeGreaterThan(100);
     const resultNumbers = clinicalValues().numbers;
     const leaks: string[] = [];
@@ -190,4 +197,79 @@ describe('logs of a full demo run', () => {
     // Field names included: the raw lines hold no NHS number in any form either.
     for (const n of nhsNumbers()) expect(lines.filter((line) => line.includes(n))).toEqual([]);
   });
+
+  // Runs after the test above, on the metrics that run left behind (tests in a file run in order).
+  it('leave /metrics counting requests, upstream calls, breakers, cache, audit commits and refusals, with no patient data', async () => {
+    expect(
+      (await fetch(`${demo.bffUrl}/metrics`, { headers: { Authorization: 'ApiKey not-the-demo-reader-key' } })).status,
+    ).toBe(401);
+    const res = await fetch(`${demo.bffUrl}/metrics`, { headers: { Authorization: `ApiKey ${demo.readerApiKey}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const samples = prometheusSamples(await res.text());
+    const value = (name: string, labels: Record<string, string> = {}) =>
+      samples
+        .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+        .reduce((sum, s) => sum + s.value, 0);
+
+    // Requests and their latency, by route pattern.
+    expect(value('care_sidebar_http_requests_total', { route: '/api/v1/summary', status: '200' })).toBeGreaterThan(10);
+    expect(value('care_sidebar_http_request_duration_seconds_count', { route: '/api/v1/letters/:id' })).toBeGreaterThan(
+      0,
+    );
+    // Upstream calls and their latency, by source and outcome (the faults made some fail).
+    expect(value('care_sidebar_upstream_requests_total', { source: 'hospital-a', outcome: 'ok' })).toBeGreaterThan(0);
+    const failed = samples.filter(
+      (s) =>
+        s.name === 'care_sidebar_upstream_requests_total' &&
+        !['ok', 'not-found', 'mismatch'].includes(s.labels['outcome'] ?? ''),
+    );
+    expect(failed.reduce((n, s) => n + s.value, 0)).toBeGreaterThan(0);
+    expect(value('care_sidebar_upstream_request_duration_seconds_count', { source: 'hospital-b' })).toBeGreaterThan(0);
+    // Each source's breaker, the cache, the audit queue and its commits, refused launches by reason.
+    for (const source of ['hospital-a', 'hospital-b'])
+      expect(
+        samples.some((s) => s.name === 'care_sidebar_circuit_breaker_state' && s.labels['source'] === source),
+      ).toBe(true);
+    expect(value('care_sidebar_cache_hits_total') + value('care_sidebar_cache_misses_total')).toBeGreaterThan(10);
+    expect(value('care_sidebar_cache_misses_total')).toBeGreaterThan(0);
+    expect(samples.some((s) => s.name === 'care_sidebar_cache_bytes')).toBe(true);
+    expect(samples.some((s) => s.name === 'care_sidebar_audit_queue_depth')).toBe(true);
+    expect(value('care_sidebar_audit_commit_duration_seconds_count')).toBeGreaterThan(10);
+    expect(value('care_sidebar_launches_refused_total', { reason: 'launch-invalid' })).toBeGreaterThan(0);
+
+    // Labels name routes, sources, outcomes and problem codes only: no patient data in any of them
+    // (a bucket bound `le` and an HTTP `status` are numbers by design, as sample values are).
+    const forbidden = forbiddenTexts();
+    const leaks = samples.flatMap((s) =>
+      Object.entries(s.labels).flatMap(([label, text]) =>
+        forbidden
+          .filter(({ what }) => what !== 'result value' || !['le', 'status'].includes(label))
+          .filter(({ pattern }) => pattern.test(text))
+          .map(({ what }) => `${s.name}{${label}="${text}"}: ${what}`),
+      ),
+    );
+    expect(leaks).toEqual([]);
+  });
 });
+
+interface PrometheusSample {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+/** The samples of a Prometheus text exposition (version 0.0.4): `name{label="value",…} number`. */
+function prometheusSamples(text: string): PrometheusSample[] {
+  const samples: PrometheusSample[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match) throw new Error(`not a Prometheus sample line: ${line}`);
+    const labels: Record<string, string> = {};
+    for (const [, name, raw] of (match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
+      labels[name as string] = (raw as string).replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+    samples.push({ name: match[1] as string, labels, value: Number(match[3]) });
+  }
+  return samples;
+}

@@ -91,6 +91,7 @@ export function createApp(deps: AppDeps): App {
     sourceKeys: config.sourceKeys,
     cache,
     limits: config.upstream,
+    notOfferedMemoryMs: config.cache.ttlSeconds * 1000,
     get: deps.upstreamGet ?? nodeHttpGet(),
     fetch: deps.fetch,
     clock,

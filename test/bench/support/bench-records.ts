@@ -65,7 +65,10 @@ function observation(base: string, id: string, patientId: string, i: number, at:
     effectiveDateTime: at,
     issued: at,
     valueQuantity: { value: Math.round(lab.base * (0.8 + ((i * 37) % 40) / 100) * 10) / 10, unit: lab.unit },
-    referenceRange: [{ low: { value: lab.base * 0.8 }, high: { value: lab.base * 1.2 } }],
+    // Limits to one decimal, as a laboratory writes them (not 166.79999999999998).
+    referenceRange: [
+      { low: { value: Math.round(lab.base * 8) / 10 }, high: { value: Math.round(lab.base * 12) / 10 } },
+    ],
   };
 }
 

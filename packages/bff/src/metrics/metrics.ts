@@ -40,6 +40,7 @@ export class Metrics {
   readonly #upstreamDuration: Histogram<'source' | 'operation' | 'outcome'>;
   readonly #chainDistrusts: Counter<'source' | 'reason'>;
   readonly #optionalRefusals: Counter<'source' | 'resource_type'>;
+  readonly #typesNotOffered: Counter<'source' | 'resource_type'>;
   readonly #cacheHits: Counter;
   readonly #cacheMisses: Counter;
   readonly #cacheCoalesced: Counter;
@@ -91,6 +92,12 @@ export class Metrics {
     this.#optionalRefusals = new Counter({
       name: 'care_sidebar_upstream_optional_parameters_refused_total',
       help: 'Times a source refused the optional search parameters (_sort, _include, a date window) of a resource type and was searched without them for an hour, by source and resource type.',
+      labelNames: ['source', 'resource_type'],
+      registers,
+    });
+    this.#typesNotOffered = new Counter({
+      name: 'care_sidebar_upstream_resource_type_not_offered_total',
+      help: 'Times a source was found not to offer a resource type it may lack (Consent, RiskAssessment), and so not searched for it for a while; counted once, and again only after the source was seen offering it.',
       labelNames: ['source', 'resource_type'],
       registers,
     });
@@ -180,6 +187,11 @@ export class Metrics {
   /** `resourceType` is one the BFF searches (a closed set), never a value from a response. */
   optionalParametersRefused(source: string, resourceType: string): void {
     this.#optionalRefusals.inc({ source, resource_type: resourceType });
+  }
+
+  /** `resourceType` is one the BFF searches (a closed set), never a value from a response. */
+  resourceTypeNotOffered(source: string, resourceType: string): void {
+    this.#typesNotOffered.inc({ source, resource_type: resourceType });
   }
 
   cacheLookup(result: CacheLookup): void {

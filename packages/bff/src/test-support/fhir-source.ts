@@ -30,6 +30,12 @@ export interface FakeSourceOptions {
   readonly chainedParameters?: 'supported' | 'ignored' | 'refused';
   /** Wait before answering, by resource type. */
   readonly delayMs?: Readonly<Record<string, number>>;
+  /**
+   * Resource types the server does not have, each answered with this status and an
+   * OperationOutcome to any search, chained or not (HAPI FHIR answers 404 "Unknown resource type";
+   * some servers 400).
+   */
+  readonly notOffered?: Readonly<Record<string, 400 | 404>>;
 }
 
 /** https://hl7.org/fhir/R4/search.html#chaining, on the patient reference, by identifier only. */
@@ -96,6 +102,16 @@ export function fakeFhirSource(options: FakeSourceOptions) {
     const delay = options.delayMs?.[type];
     if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
     call.answeredMs = performance.now();
+    const notOffered = options.notOffered?.[type];
+    if (notOffered) {
+      return HttpResponse.json(
+        {
+          resourceType: 'OperationOutcome',
+          issue: [{ severity: 'error', code: 'not-supported', diagnostics: `Unknown resource type '${type}'` }],
+        },
+        { status: notOffered, headers: { 'Content-Type': 'application/fhir+json' } },
+      );
+    }
     if (chained === 'refused' && [...url.searchParams.keys()].some((name) => CHAINED_ON_PATIENT.test(name))) {
       return HttpResponse.json(
         { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-supported' }] },

@@ -1,5 +1,6 @@
 import type { SummaryView } from '@care-sidebar/shared';
 import type { Resource } from '@medplum/fhirtypes';
+import { createHash } from 'node:crypto';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -15,6 +16,7 @@ import {
 import { testApp, type TestApp } from '../test-support/test-app.ts';
 import { CHAIN_DISTRUST_MS, ChainedSearchSupport } from './chained-search-support.ts';
 import { fetchSourceRecord } from './fetch-source-record.ts';
+import { ResourceTypeSupport } from './resource-type-support.ts';
 import { nodeHttpGet } from './upstream-transport.ts';
 
 // One source, asked for PATIENT_A's record, through the real app; msw stands in for the source.
@@ -22,6 +24,7 @@ const HOST = 'https://gp-host.test';
 const S = 'https://fhir.source.test/R4';
 const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
 const DATA_TYPES = ['DiagnosticReport', 'Observation', 'DocumentReference', 'Flag', 'Consent', 'RiskAssessment'];
+const METRICS_KEY = 'metrics-scraper-key-abcdefghij';
 const RECENT = new Date(Date.now() - 86_400_000).toISOString();
 
 const patient = (id: string, nhsNumber: string, extra: { active?: boolean } = {}): Resource => ({
@@ -327,6 +330,150 @@ describe('fetching a source record with chained searches', () => {
       expect(JSON.stringify(v)).not.toContain('Own');
       await untilDataAnswered();
     });
+  });
+});
+
+describe('HAZ-007: a source without Consent or RiskAssessment', () => {
+  const get = nodeHttpGet();
+  afterAll(() => get.close());
+  let nowMs = 0;
+  const fetchOwn = (chainedSearch: ChainedSearchSupport, resourceTypes: ResourceTypeSupport) =>
+    fetchSourceRecord(PATIENT_A.nhsNumber, new Date(Date.now() - 365 * 86_400_000), {
+      baseUrl: S,
+      get,
+      signal: new AbortController().signal,
+      chainedSearch,
+      resourceTypes,
+    });
+  const consentCalls = () => log.filter((c) => c.type === 'Consent').map((c) => (isChained(c) ? 'chained' : 'by id'));
+
+  for (const status of [404, 400] as const) {
+    it(`(${status} to any search of them) holds no objection, keeps its chained searches trusted, and is not asked for them again until the memory has passed`, async () => {
+      // Every answer takes a while, so calls sent together overlap in the log.
+      const delayMs = Object.fromEntries(['Patient', ...DATA_TYPES].map((type) => [type, 20]));
+      server.use(source({ notOffered: { Consent: status, RiskAssessment: status }, delayMs }));
+      nowMs = 0;
+      const chain = new ChainedSearchSupport({ nowMs: () => nowMs });
+      const told: string[] = [];
+      const types = new ResourceTypeSupport({
+        rememberMs: 60_000,
+        nowMs: () => nowMs,
+        onNotOffered: (type) => told.push(type),
+      });
+
+      const first = await fetchOwn(chain, types);
+      expect(first.status === 'ok' && first.record.consents).toEqual([]);
+      // Refused chained and by id alike: the source lacks the type; the chain is not to blame.
+      expect(consentCalls()).toEqual(['chained', 'by id']);
+      expect(chain.trusted()).toBe(true);
+      expect(told.sort()).toEqual(['Consent', 'RiskAssessment']);
+
+      // Within the memory: one round, every data search chained, Consent and RiskAssessment not asked.
+      log.length = 0;
+      nowMs = 59_999;
+      const second = await fetchOwn(chain, types);
+      expect(second.status === 'ok' && second.record.reports.map((r) => r.id)).toEqual(['own-report']);
+      expect(log.map((c) => c.type).sort()).toEqual([
+        'DiagnosticReport',
+        'DocumentReference',
+        'Flag',
+        'Observation',
+        'Patient',
+      ]);
+      expect(log.filter((c) => c.type !== 'Patient').every(isChained)).toBe(true);
+      expect(sequentialRounds(log)).toBe(1);
+
+      // Past it, asked again; still missing, which is not news.
+      log.length = 0;
+      nowMs = 60_000;
+      expect((await fetchOwn(chain, types)).status).toBe('ok');
+      expect(consentCalls()).toEqual(['chained', 'by id']);
+      expect(told).toHaveLength(2);
+    });
+  }
+
+  it('searched by patient id (chained search not trusted): not asked for them again until the memory has passed', async () => {
+    server.use(source({ notOffered: { Consent: 404, RiskAssessment: 404 } }));
+    nowMs = 0;
+    const chain = new ChainedSearchSupport({ nowMs: () => nowMs });
+    chain.distrust('refused');
+    const types = new ResourceTypeSupport({ rememberMs: 60_000, nowMs: () => nowMs });
+    expect((await fetchOwn(chain, types)).status).toBe('ok');
+    expect(consentCalls()).toEqual(['by id']);
+    log.length = 0;
+    expect((await fetchOwn(chain, types)).status).toBe('ok');
+    expect(log.some((c) => c.type === 'Consent' || c.type === 'RiskAssessment')).toBe(false);
+    log.length = 0;
+    nowMs = 60_000;
+    await fetchOwn(chain, types);
+    expect(consentCalls()).toEqual(['by id']);
+  });
+
+  it('a source refusing the chained Consent search but answering it by id: the chain is to blame, and a denial is read', async () => {
+    server.use(
+      http.get(`${S}/Consent`, ({ request }) =>
+        new URL(request.url).searchParams.has('patient') ? undefined : HttpResponse.json({}, { status: 404 }),
+      ),
+      source({ resources: [...OWN, denyingConsent('own')] }),
+    );
+    const chain = new ChainedSearchSupport();
+    const types = new ResourceTypeSupport({ rememberMs: 60_000 });
+    const record = await fetchOwn(chain, types);
+    expect(record.status === 'ok' && record.record.consents?.map((c) => c.id)).toEqual(['own-consent']);
+    expect(chain.trusted()).toBe(false);
+    expect(types.offered('Consent')).toBe(true);
+  });
+
+  it('a Consent search failing otherwise (500) fails the source, remembered as nothing', async () => {
+    server.use(
+      http.get(`${S}/Consent`, () => HttpResponse.json({ resourceType: 'OperationOutcome' }, { status: 500 })),
+      source(),
+    );
+    const chain = new ChainedSearchSupport();
+    const types = new ResourceTypeSupport({ rememberMs: 60_000 });
+    await expect(fetchOwn(chain, types)).rejects.toThrow();
+    expect(types.offered('Consent')).toBe(true);
+  });
+
+  it('through the BFF: remembered for the cache TTL, told to operators once, counted in /metrics', async () => {
+    server.use(source({ notOffered: { Consent: 404, RiskAssessment: 404 } }));
+    const t = testApp(
+      testConfig({
+        trustedIssuers: [{ issuer: HOST, jwks: { keys: [host.publicJwk as { kty: string; kid: string }] } }],
+        sources: [{ id: 'hospital', name: 'Hospital', fhirBaseUrl: S, timeoutMs: 2_000 }],
+        cache: { ttlSeconds: 120, maxBytes: 1024 * 1024 },
+        audit: {
+          url: 'sqlite::memory:',
+          readers: { apiKeySha256: [createHash('sha256').update(METRICS_KEY).digest('hex')], igRoles: [] },
+        },
+      }),
+    );
+    expect(shown(await view(t))).toEqual(OWN_SHOWN);
+    // Another patient at the same source, within the TTL: Consent not asked.
+    log.length = 0;
+    const res = await t.startSession(
+      await signLaunch(host, { now: t.clock.now, claims: { nhs_number: PATIENT_B.nhsNumber } }),
+    );
+    const { token } = (await res.json()) as { token: string };
+    const other = await t.request('/api/v1/summary', { headers: { Authorization: `Bearer ${token}` } });
+    expect(other.status).toBe(200);
+    expect(log.some((c) => c.type === 'Consent' || c.type === 'RiskAssessment')).toBe(false);
+    expect(log.filter((c) => c.type !== 'Patient').every(isChained)).toBe(true);
+
+    expect(t.logs.filter((l) => l.msg === 'source does not offer a resource type: not searching it')).toEqual([
+      expect.objectContaining({
+        level: 'info',
+        source: 'hospital',
+        resourceType: 'Consent',
+        askAgainAfterSeconds: 120,
+      }),
+      expect.objectContaining({ resourceType: 'RiskAssessment' }),
+    ]);
+    expect(t.logs.some((l) => l.msg === 'source chained search not trusted: searching by patient id')).toBe(false);
+    const metrics = await (await t.request('/metrics', { headers: { Authorization: `ApiKey ${METRICS_KEY}` } })).text();
+    expect(metrics).toContain(
+      'care_sidebar_upstream_resource_type_not_offered_total{source="hospital",resource_type="Consent"} 1',
+    );
   });
 });
 

@@ -18,6 +18,7 @@ import type {
   Resource,
 } from '@medplum/fhirtypes';
 import type { ChainedSearchSupport } from './chained-search-support.ts';
+import type { ResourceTypeSupport } from './resource-type-support.ts';
 import { FhirClient, type FhirClientOptions, type SearchResult, UpstreamError } from './fhir-client.ts';
 
 export type SourceFetchResult =
@@ -37,6 +38,8 @@ const NOT_OFFERED: ReadonlySet<number> = new Set([404, 400]);
 export interface SourceRecordOptions extends FhirClientOptions {
   /** The source's memory of whether chained searches work; without it, every fetch takes two rounds. */
   readonly chainedSearch?: ChainedSearchSupport;
+  /** The source's memory of the types it does not offer (Consent, RiskAssessment); without it, they are asked every time. */
+  readonly resourceTypes?: ResourceTypeSupport;
 }
 
 /** One data search, asked either by the patient's id or chained on its NHS number. */
@@ -95,17 +98,37 @@ function isHttpStatus(err: unknown, statuses: ReadonlySet<number>): boolean {
 }
 
 /**
- * The search by patient id. For a type the source may not offer at all, a server without it (404,
- * or 400 for an unknown type) holds none to find; any other failure fails the source, so its data
- * is never shown without, say, its consents having been read.
+ * The search by patient id; `undefined` when it is of a type the source may not offer at all and the
+ * server says it has none (404, or 400 for an unknown type). Any other failure fails the source, so
+ * its data is never shown without, say, its consents having been read.
  */
-async function searchByPatientId(client: FhirClient, search: DataSearch, patientId: string): Promise<SearchResult> {
+async function searchOfferedType(
+  client: FhirClient,
+  search: DataSearch,
+  patientId: string,
+): Promise<SearchResult | undefined> {
   try {
     return await client.search(search.type, { patient: patientId, ...search.params }, search.optional);
   } catch (err) {
-    if (search.mayBeAbsent && isHttpStatus(err, NOT_OFFERED)) return NONE;
+    if (search.mayBeAbsent && isHttpStatus(err, NOT_OFFERED)) return undefined;
     throw err;
   }
+}
+
+/** The search by patient id; a type the server says it does not offer holds nothing, and is remembered so. */
+async function searchByPatientId(
+  client: FhirClient,
+  search: DataSearch,
+  patientId: string,
+  types: ResourceTypeSupport | undefined,
+): Promise<SearchResult> {
+  const result = await searchOfferedType(client, search, patientId);
+  if (result) {
+    if (search.mayBeAbsent) types?.answered(search.type);
+    return result;
+  }
+  types?.notOffered(search.type);
+  return NONE;
 }
 
 /**
@@ -130,7 +153,9 @@ function subjectOf(resource: Resource): { subject?: Reference } {
 /**
  * A chained answer is used only if every entry the record reads is about the matched Patient.
  * Otherwise the server ignored the chain, or holds a second Patient with this NHS number (a merged
- * record): the whole answer is discarded and the search asked again by id, as is one refused.
+ * record): the whole answer is discarded and the search asked again by id, as is one refused. A
+ * refusal of a type the source may not offer is the chain's fault only if the search by id is
+ * answered: refused too, the source has no such type, and its chained searches stay trusted.
  */
 async function verifiedOrById(
   client: FhirClient,
@@ -139,18 +164,31 @@ async function verifiedOrById(
   patientId: string,
   isAboutPatient: (resource: Resource) => boolean,
   support: ChainedSearchSupport,
+  types: ResourceTypeSupport | undefined,
 ): Promise<SearchResult> {
   const answer = await chained;
   if (answer.ok) {
     const read = answer.result.resources.filter((r) => search.reads.includes(r.resourceType));
-    if (read.every(isAboutPatient)) return answer.result;
+    if (read.every(isAboutPatient)) {
+      if (search.mayBeAbsent) types?.answered(search.type);
+      return answer.result;
+    }
     support.distrust('foreign-entries');
+  } else if (search.mayBeAbsent && isHttpStatus(answer.error, NOT_OFFERED)) {
+    const byId = await searchOfferedType(client, search, patientId);
+    if (!byId) {
+      types?.notOffered(search.type);
+      return NONE;
+    }
+    support.distrust('refused');
+    types?.answered(search.type);
+    return byId;
   } else if (isHttpStatus(answer.error, REFUSALS)) {
     support.distrust('refused');
   } else {
     throw answer.error;
   }
-  return searchByPatientId(client, search, patientId);
+  return searchByPatientId(client, search, patientId, types);
 }
 
 /**
@@ -186,12 +224,17 @@ async function fetchWithClient(
   // the breaker lets through, and the data searches follow only once it has succeeded.
   const breakerClosed = (options.breaker?.state ?? 'closed') === 'closed';
   const support = breakerClosed && options.chainedSearch?.trusted() ? options.chainedSearch : undefined;
+  const types = options.resourceTypes;
+  // A type the source was found not to offer, a moment ago, is not asked for (the memory says how long).
+  const asked = (search: DataSearch) => !search.mayBeAbsent || (types?.offered(search.type) ?? true);
   // Sent with the Patient search; nothing of their answers is read before the Patient check has passed.
   const chained =
     support &&
     (Object.fromEntries(
-      Object.entries(searches).map(([name, search]) => [name, searchChained(client, search, nhsNumber)]),
-    ) as Record<SearchName, Promise<Settled>>);
+      Object.entries(searches)
+        .filter(([, search]) => asked(search))
+        .map(([name, search]) => [name, searchChained(client, search, nhsNumber)]),
+    ) as Partial<Record<SearchName, Promise<Settled>>>);
 
   const found = await client.search('Patient', { identifier: `${NHS_NUMBER_SYSTEM}|${nhsNumber}` });
   const candidates = ofType<Patient>(found.resources, 'Patient').filter((p) => p.active !== false);
@@ -207,10 +250,17 @@ async function fetchWithClient(
   const isAboutPatient = aboutPatient(patientId, nhsNumber);
   const isEntryAboutPatient = (resource: Resource) => isAboutPatient(subjectOf(resource));
 
-  const resultOf = (name: SearchName) =>
-    chained
-      ? verifiedOrById(client, searches[name], chained[name], patientId, isEntryAboutPatient, support)
-      : searchByPatientId(client, searches[name], patientId);
+  const resultOf = (name: SearchName): Promise<SearchResult> => {
+    const search = searches[name];
+    if (chained && support) {
+      const answer = chained[name];
+      // Left out of the chained searches: a type the source does not offer.
+      return answer
+        ? verifiedOrById(client, search, answer, patientId, isEntryAboutPatient, support, types)
+        : Promise.resolve(NONE);
+    }
+    return asked(search) ? searchByPatientId(client, search, patientId, types) : Promise.resolve(NONE);
+  };
   const [reportSearch, labSearch, documentSearch, flagSearch, consentSearch, riskSearch] = await Promise.all([
     resultOf('reports'),
     resultOf('labs'),

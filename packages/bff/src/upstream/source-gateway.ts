@@ -9,6 +9,7 @@ import { ChainedSearchSupport } from './chained-search-support.ts';
 import { type BreakerState, CircuitBreaker, RetryBudget } from './circuit-breaker.ts';
 import { type BinaryContent, FhirClient, UpstreamError } from './fhir-client.ts';
 import { OptionalParameterSupport } from './optional-parameter-support.ts';
+import { ResourceTypeSupport } from './resource-type-support.ts';
 import type { UpstreamGet } from './upstream-transport.ts';
 import { NO_AUTH, privateKeyJwtAuth, type SourceAuth } from './source-auth.ts';
 
@@ -48,6 +49,12 @@ export interface SourceGatewayDeps {
   readonly clock: () => Date;
   readonly log: Logger;
   readonly limits: Config['upstream'];
+  /**
+   * How long a source's answer that it has no Consent (or RiskAssessment) is taken, so the type is
+   * not asked for: the cache TTL, the bound on how long a cached record's consents are believed.
+   * 0 (the default) asks every time.
+   */
+  readonly notOfferedMemoryMs?: number;
   /** Counts and times each upstream call by source and outcome. */
   readonly metrics?: Metrics;
 }
@@ -130,6 +137,20 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
               source: s.id,
               resourceType,
               retryParametersAfterMinutes: minutes(distrustMs),
+            });
+          },
+        }),
+        resourceTypes: new ResourceTypeSupport({
+          nowMs,
+          rememberMs: deps.notOfferedMemoryMs ?? 0,
+          onNotOffered: (resourceType, rememberMs) => {
+            deps.metrics?.resourceTypeNotOffered(s.id, resourceType);
+            deps.log({
+              level: 'info',
+              msg: 'source does not offer a resource type: not searching it',
+              source: s.id,
+              resourceType,
+              askAgainAfterSeconds: Math.round(rememberMs / 1000),
             });
           },
         }),
