@@ -77,17 +77,24 @@ export async function run(options: ScenarioOptions): Promise<ScenarioResult> {
     fast.takeCalls();
 
     const overheads: number[] = [];
+    // Each sample's overhead less its own audit commit (one view at a time: one batch, one record).
+    const lessCommit: number[] = [];
+    const commitMs: number[] = [];
     const beyondUpstream: number[] = [];
     const mockLateness: number[] = [];
     const latencies: number[] = [];
     const roundsSeen = new Set<number>();
     let failures = 0;
     const before = await bff.stats();
+    let batchesSoFar = before.auditBatches;
     const deadline = performance.now() + budgetMs;
     while (overheads.length < samples && performance.now() < deadline) {
       const res = await summary(bff, token);
       const calls = slow.takeCalls();
       fast.takeCalls();
+      const stats = await bff.stats();
+      const ownCommit = stats.auditBatches === batchesSoFar + 1 ? stats.lastAuditCommitSeconds * 1000 : undefined;
+      batchesSoFar = stats.auditBatches;
       if (res.status !== 200) {
         failures++;
         continue;
@@ -96,6 +103,10 @@ export async function run(options: ScenarioOptions): Promise<ScenarioResult> {
       roundsSeen.add(rounds);
       latencies.push(res.ms);
       overheads.push(res.ms - rounds * SLOW_MS);
+      if (ownCommit !== undefined) {
+        commitMs.push(ownCommit);
+        lessCommit.push(res.ms - rounds * SLOW_MS - ownCommit);
+      }
       if (rounds === 1 && calls.length > 0) {
         const lateness = lastAnswerLatenessMs(calls);
         mockLateness.push(lateness);
@@ -121,6 +132,15 @@ export async function run(options: ScenarioOptions): Promise<ScenarioResult> {
       bffCpuMsPerView: views > 0 ? round((after.cpuMicros - before.cpuMicros) / 1000 / views, 2) : null,
       summaryLatencyMs: { p50: round(percentile(latencies, 50), 2), p99: round(percentile(latencies, 99), 2) },
       summaryLatencyWithoutDelayMs: { p50: round(percentile(immediate, 50), 2), samples: immediate.length },
+      // Each view's audit commit (one transaction and fsync, before its answer), as the BFF timed it.
+      auditCommitMs:
+        commitMs.length > 0
+          ? {
+              p50: round(percentile(commitMs, 50), 2),
+              p99: round(percentile(commitMs, 99), 2),
+              samples: commitMs.length,
+            }
+          : null,
       // One-round samples: the headline's difference less the source's own lateness on its last answer.
       overheadLessSourceLatenessMs:
         beyondUpstream.length > 0
@@ -156,6 +176,20 @@ export async function run(options: ScenarioOptions): Promise<ScenarioResult> {
           unit: 'ms',
           target: '≤ 10 ms',
           verdict: failures > 0 ? 'fall-short' : judge(p99, 'atMost', 10),
+        },
+        {
+          scenario: SCENARIO,
+          figure: 'the same, less each view’s own audit commit, p50',
+          value: lessCommit.length > 0 ? round(percentile(lessCommit, 50), 2) : null,
+          unit: 'ms',
+          target: 'report',
+          verdict: 'report',
+          detail: {
+            p99: lessCommit.length > 0 ? round(percentile(lessCommit, 99), 2) : null,
+            samples: lessCommit.length,
+            auditCommitMsP50: commitMs.length > 0 ? round(percentile(commitMs, 50), 2) : null,
+            why: 'the commit is on this path by contract (no audit, no data); this line shows what the BFF adds besides it',
+          },
         },
       ],
     };

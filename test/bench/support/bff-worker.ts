@@ -35,6 +35,8 @@ export type WorkerMessage =
       readonly mainThreadCpuMicros: number;
       /** Time spent in audit group commits so far (from a batch's start to its commit), summed. */
       readonly auditCommitSeconds: number;
+      /** The last batch's commit time: with one view at a time, that view's own commit. */
+      readonly lastAuditCommitSeconds: number;
     }
   | { readonly type: 'stopped' };
 
@@ -55,7 +57,11 @@ const audit = SqliteAuditStore.open(config.audit.url.replace(/^sqlite:/, ''), {
 });
 await audit.ready();
 let commitSeconds = 0;
-audit.observeCommits((batch) => (commitSeconds += batch.seconds));
+let lastCommitSeconds = 0;
+audit.observeCommits((batch) => {
+  commitSeconds += batch.seconds;
+  lastCommitSeconds = batch.seconds;
+});
 const { app, cache } = createApp({
   config,
   clock: () => new Date(),
@@ -87,6 +93,7 @@ process.on('message', (message: WorkerRequest) => {
         auditRecords: audit.commitStats.records,
         cpuMicros: cpu.user + cpu.system,
         auditCommitSeconds: commitSeconds,
+        lastAuditCommitSeconds: lastCommitSeconds,
         mainThreadCpuMicros: mainThread.user + mainThread.system,
       });
       return;
