@@ -62,6 +62,8 @@ export function summaryRoutes(deps: SummaryRouteDeps): Hono<AppEnv> {
         config.sources.map((s) => s.id),
         session.nhsNumber,
       );
+      // Afresh means every type asked again, Consent included, at a source that lacked it a moment ago.
+      deps.sources.forgetTypesNotOffered();
     }
     const requestId = c.get('requestId');
     const base = {

@@ -346,9 +346,21 @@ describe('HAZ-007: a source without Consent or RiskAssessment', () => {
       resourceTypes,
     });
   const consentCalls = () => log.filter((c) => c.type === 'Consent').map((c) => (isChained(c) ? 'chained' : 'by id'));
+  const memory = () => new ResourceTypeSupport({ rememberMs: 60_000, nowMs: () => nowMs });
+  /** A Consent search whose first page holds the patient's denial and whose `next` page is refused. */
+  const consentPageTwoRefused = (status: 400 | 404) =>
+    http.get(`${S}/Consent`, ({ request }) => {
+      if (new URL(request.url).searchParams.has('_page')) return HttpResponse.json({}, { status });
+      return HttpResponse.json({
+        resourceType: 'Bundle',
+        type: 'searchset',
+        link: [{ relation: 'next', url: `${S}/Consent?_page=2` }],
+        entry: [{ resource: denyingConsent('own') }],
+      });
+    });
 
   for (const status of [404, 400] as const) {
-    it(`(${status} to any search of them) holds no objection, keeps its chained searches trusted, and is not asked for them again until the memory has passed`, async () => {
+    it(`(${status} to its chained and by-id searches alike) holds no objection, keeps its chained searches trusted, and leaves them out of its chained searches until the memory has passed`, async () => {
       // Every answer takes a while, so calls sent together overlap in the log.
       const delayMs = Object.fromEntries(['Patient', ...DATA_TYPES].map((type) => [type, 20]));
       server.use(source({ notOffered: { Consent: status, RiskAssessment: status }, delayMs }));
@@ -383,31 +395,45 @@ describe('HAZ-007: a source without Consent or RiskAssessment', () => {
       expect(log.filter((c) => c.type !== 'Patient').every(isChained)).toBe(true);
       expect(sequentialRounds(log)).toBe(1);
 
-      // Past it, asked again; still missing, which is not news.
+      // Past it, asked again: the source now holds the patient's denial, and it is read.
+      server.resetHandlers();
+      server.use(source({ resources: [...OWN, ...OTHER, denyingConsent('own')], delayMs }));
       log.length = 0;
       nowMs = 60_000;
-      expect((await fetchOwn(chain, types)).status).toBe('ok');
-      expect(consentCalls()).toEqual(['chained', 'by id']);
-      expect(told).toHaveLength(2);
+      const third = await fetchOwn(chain, types);
+      expect(third.status === 'ok' && third.record.consents?.map((c) => c.id)).toEqual(['own-consent']);
+      expect(consentCalls()).toEqual(['chained']);
+      expect(types.offered('Consent')).toBe(true);
     });
   }
 
-  it('searched by patient id (chained search not trusted): not asked for them again until the memory has passed', async () => {
+  it('searched by patient id (chained search not trusted): asked every time, since there it costs no extra round', async () => {
     server.use(source({ notOffered: { Consent: 404, RiskAssessment: 404 } }));
     nowMs = 0;
     const chain = new ChainedSearchSupport({ nowMs: () => nowMs });
     chain.distrust('refused');
-    const types = new ResourceTypeSupport({ rememberMs: 60_000, nowMs: () => nowMs });
-    expect((await fetchOwn(chain, types)).status).toBe('ok');
-    expect(consentCalls()).toEqual(['by id']);
-    log.length = 0;
-    expect((await fetchOwn(chain, types)).status).toBe('ok');
-    expect(log.some((c) => c.type === 'Consent' || c.type === 'RiskAssessment')).toBe(false);
-    log.length = 0;
-    nowMs = 60_000;
-    await fetchOwn(chain, types);
-    expect(consentCalls()).toEqual(['by id']);
+    const types = memory();
+    for (let i = 0; i < 2; i++) {
+      log.length = 0;
+      const record = await fetchOwn(chain, types);
+      expect(record.status === 'ok' && record.record.consents).toEqual([]);
+      expect(consentCalls()).toEqual(['by id']);
+    }
+    expect(types.offered('Consent')).toBe(true);
   });
+
+  for (const status of [404, 400] as const) {
+    it(`a Consent search whose next page is refused (${status}) fails the source: its first page's denial is never dropped as "no such type"`, async () => {
+      server.use(consentPageTwoRefused(status), source());
+      for (const chained of [true, false]) {
+        const chain = new ChainedSearchSupport();
+        if (!chained) chain.distrust('refused');
+        const types = memory();
+        await expect(fetchOwn(chain, types)).rejects.toMatchObject({ failure: 'http-status', httpStatus: status });
+        expect(types.offered('Consent')).toBe(true);
+      }
+    });
+  }
 
   it('a source refusing the chained Consent search but answering it by id: the chain is to blame, and a denial is read', async () => {
     server.use(
@@ -417,10 +443,24 @@ describe('HAZ-007: a source without Consent or RiskAssessment', () => {
       source({ resources: [...OWN, denyingConsent('own')] }),
     );
     const chain = new ChainedSearchSupport();
-    const types = new ResourceTypeSupport({ rememberMs: 60_000 });
+    const types = memory();
     const record = await fetchOwn(chain, types);
     expect(record.status === 'ok' && record.record.consents?.map((c) => c.id)).toEqual(['own-consent']);
     expect(chain.trusted()).toBe(false);
+    expect(types.offered('Consent')).toBe(true);
+  });
+
+  it('a chained Consent search refused with 404 whose search by id then fails otherwise (500) fails the source', async () => {
+    server.use(
+      http.get(`${S}/Consent`, ({ request }) =>
+        new URL(request.url).searchParams.has('patient')
+          ? HttpResponse.json({ resourceType: 'OperationOutcome' }, { status: 500 })
+          : HttpResponse.json({}, { status: 404 }),
+      ),
+      source(),
+    );
+    const types = memory();
+    await expect(fetchOwn(new ChainedSearchSupport(), types)).rejects.toMatchObject({ httpStatus: 500 });
     expect(types.offered('Consent')).toBe(true);
   });
 
@@ -429,18 +469,30 @@ describe('HAZ-007: a source without Consent or RiskAssessment', () => {
       http.get(`${S}/Consent`, () => HttpResponse.json({ resourceType: 'OperationOutcome' }, { status: 500 })),
       source(),
     );
-    const chain = new ChainedSearchSupport();
-    const types = new ResourceTypeSupport({ rememberMs: 60_000 });
-    await expect(fetchOwn(chain, types)).rejects.toThrow();
+    const types = memory();
+    await expect(fetchOwn(new ChainedSearchSupport(), types)).rejects.toThrow();
     expect(types.offered('Consent')).toBe(true);
   });
 
-  it('through the BFF: remembered for the cache TTL, told to operators once, counted in /metrics', async () => {
-    server.use(source({ notOffered: { Consent: 404, RiskAssessment: 404 } }));
+  it('through the BFF: remembered per source for the cache TTL, forgotten on refresh, told to operators once, counted in /metrics', async () => {
+    // A second source that does hold Consents: its denial for PATIENT_B must be read whatever the first lacks.
+    const S2 = 'https://fhir.second.test/R4';
+    const secondLog: SourceCall[] = [];
+    server.use(
+      source({ notOffered: { Consent: 404, RiskAssessment: 404 } }),
+      fakeFhirSource({
+        baseUrl: S2,
+        resources: [patient('b2', PATIENT_B.nhsNumber), patient('a2', PATIENT_A.nhsNumber), denyingConsent('b2')],
+        log: secondLog,
+      }),
+    );
     const t = testApp(
       testConfig({
         trustedIssuers: [{ issuer: HOST, jwks: { keys: [host.publicJwk as { kty: string; kid: string }] } }],
-        sources: [{ id: 'hospital', name: 'Hospital', fhirBaseUrl: S, timeoutMs: 2_000 }],
+        sources: [
+          { id: 'hospital', name: 'Hospital', fhirBaseUrl: S, timeoutMs: 2_000 },
+          { id: 'second', name: 'Second', fhirBaseUrl: S2, timeoutMs: 2_000 },
+        ],
         cache: { ttlSeconds: 120, maxBytes: 1024 * 1024 },
         audit: {
           url: 'sqlite::memory:',
@@ -449,20 +501,29 @@ describe('HAZ-007: a source without Consent or RiskAssessment', () => {
       }),
     );
     expect(shown(await view(t))).toEqual(OWN_SHOWN);
-    // Another patient at the same source, within the TTL: Consent not asked.
+
+    // Another patient within the TTL: not asked for Consent at the first source, asked at the second,
+    // whose denial opts the patient out.
     log.length = 0;
     const res = await t.startSession(
       await signLaunch(host, { now: t.clock.now, claims: { nhs_number: PATIENT_B.nhsNumber } }),
     );
     const { token } = (await res.json()) as { token: string };
-    const other = await t.request('/api/v1/summary', { headers: { Authorization: `Bearer ${token}` } });
-    expect(other.status).toBe(200);
+    const summaryOf = async (path: string) =>
+      (await (await t.request(path, { headers: { Authorization: `Bearer ${token}` } })).json()) as { kind: string };
+    expect((await summaryOf('/api/v1/summary')).kind).toBe('opted-out');
     expect(log.some((c) => c.type === 'Consent' || c.type === 'RiskAssessment')).toBe(false);
     expect(log.filter((c) => c.type !== 'Patient').every(isChained)).toBe(true);
+    expect(secondLog.filter((c) => c.type === 'Consent').length).toBeGreaterThan(0);
+
+    // Refresh asks every source afresh: Consent included.
+    log.length = 0;
+    expect((await summaryOf('/api/v1/summary?refresh=true')).kind).toBe('opted-out');
+    expect(consentCalls()).toEqual(['chained', 'by id']);
 
     expect(t.logs.filter((l) => l.msg === 'source does not offer a resource type: not searching it')).toEqual([
       expect.objectContaining({
-        level: 'info',
+        level: 'warn',
         source: 'hospital',
         resourceType: 'Consent',
         askAgainAfterSeconds: 120,

@@ -88,10 +88,12 @@ function ofType<T extends Resource>(resources: readonly Resource[], type: T['res
   return resources.filter((r): r is T => r.resourceType === type);
 }
 
+/** A search's first answer was one of `statuses` (a later page refused says nothing of the search itself). */
 function isHttpStatus(err: unknown, statuses: ReadonlySet<number>): boolean {
   return (
     err instanceof UpstreamError &&
     err.failure === 'http-status' &&
+    !err.laterPage &&
     err.httpStatus !== undefined &&
     statuses.has(err.httpStatus)
   );
@@ -115,7 +117,7 @@ async function searchOfferedType(
   }
 }
 
-/** The search by patient id; a type the server says it does not offer holds nothing, and is remembered so. */
+/** The search by patient id; a type the server says it does not offer holds nothing. */
 async function searchByPatientId(
   client: FhirClient,
   search: DataSearch,
@@ -123,12 +125,9 @@ async function searchByPatientId(
   types: ResourceTypeSupport | undefined,
 ): Promise<SearchResult> {
   const result = await searchOfferedType(client, search, patientId);
-  if (result) {
-    if (search.mayBeAbsent) types?.answered(search.type);
-    return result;
-  }
-  types?.notOffered(search.type);
-  return NONE;
+  if (!result) return NONE;
+  if (search.mayBeAbsent) types?.answered(search.type);
+  return result;
 }
 
 /**
@@ -175,6 +174,7 @@ async function verifiedOrById(
     }
     support.distrust('foreign-entries');
   } else if (search.mayBeAbsent && isHttpStatus(answer.error, NOT_OFFERED)) {
+    // Only here, refused both ways in one record, is the type remembered as not offered.
     const byId = await searchOfferedType(client, search, patientId);
     if (!byId) {
       types?.notOffered(search.type);
@@ -225,14 +225,13 @@ async function fetchWithClient(
   const breakerClosed = (options.breaker?.state ?? 'closed') === 'closed';
   const support = breakerClosed && options.chainedSearch?.trusted() ? options.chainedSearch : undefined;
   const types = options.resourceTypes;
-  // A type the source was found not to offer, a moment ago, is not asked for (the memory says how long).
-  const asked = (search: DataSearch) => !search.mayBeAbsent || (types?.offered(search.type) ?? true);
-  // Sent with the Patient search; nothing of their answers is read before the Patient check has passed.
+  // Sent with the Patient search; nothing of their answers is read before the Patient check has
+  // passed. A type the source was found not to offer, a moment ago, is left out (the memory says how long).
   const chained =
     support &&
     (Object.fromEntries(
       Object.entries(searches)
-        .filter(([, search]) => asked(search))
+        .filter(([, search]: [string, DataSearch]) => !search.mayBeAbsent || (types?.offered(search.type) ?? true))
         .map(([name, search]) => [name, searchChained(client, search, nhsNumber)]),
     ) as Partial<Record<SearchName, Promise<Settled>>>);
 
@@ -259,7 +258,7 @@ async function fetchWithClient(
         ? verifiedOrById(client, search, answer, patientId, isEntryAboutPatient, support, types)
         : Promise.resolve(NONE);
     }
-    return asked(search) ? searchByPatientId(client, search, patientId, types) : Promise.resolve(NONE);
+    return searchByPatientId(client, search, patientId, types);
   };
   const [reportSearch, labSearch, documentSearch, flagSearch, consentSearch, riskSearch] = await Promise.all([
     resultOf('reports'),

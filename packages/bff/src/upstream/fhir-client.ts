@@ -77,10 +77,16 @@ export class UpstreamError extends Error {
   override readonly name = 'UpstreamError';
   readonly failure: UpstreamFailure;
   readonly httpStatus: number | undefined;
-  constructor(failure: UpstreamFailure, options?: ErrorOptions & { httpStatus?: number }) {
+  /**
+   * The answer refused was a search's `next` page, not its first: the search itself was answered,
+   * so this says nothing about whether the server offers the type or the parameters searched.
+   */
+  readonly laterPage: boolean;
+  constructor(failure: UpstreamFailure, options?: ErrorOptions & { httpStatus?: number; laterPage?: boolean }) {
     super(failure, options);
     this.failure = failure;
     this.httpStatus = options?.httpStatus;
+    this.laterPage = options?.laterPage ?? false;
   }
 }
 
@@ -144,7 +150,7 @@ export class FhirClient {
     try {
       return await this.#search(resourceType, { ...params, ...optional });
     } catch (err) {
-      if (err instanceof UpstreamError && err.failure === 'http-status' && err.httpStatus === 400) {
+      if (err instanceof UpstreamError && err.failure === 'http-status' && err.httpStatus === 400 && !err.laterPage) {
         const result = await this.#search(resourceType, params);
         // Only now is it known that the optional parameters, not the rest, were refused.
         memory?.refused(resourceType);
@@ -195,8 +201,10 @@ export class FhirClient {
         bundle = answer.bundle;
         bytes += answer.bytes;
       } catch (err) {
-        const gone = err instanceof UpstreamError && err.failure === 'http-status' && err.httpStatus === 410;
-        throw gone && page > 0 ? new SearchForgotten(err) : err;
+        if (page === 0 || !(err instanceof UpstreamError) || err.failure !== 'http-status') throw err;
+        if (err.httpStatus === 410) throw new SearchForgotten(err);
+        const status = err.httpStatus === undefined ? {} : { httpStatus: err.httpStatus };
+        throw new UpstreamError('http-status', { ...status, laterPage: true, cause: err });
       }
       for (const entry of bundle.entry ?? []) {
         const resource = entry.resource as { resourceType?: unknown } | undefined;

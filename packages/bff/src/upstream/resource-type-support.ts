@@ -2,11 +2,13 @@ import { TimedRefusals } from './timed-refusals.ts';
 
 export interface ResourceTypeSupportOptions {
   /**
-   * How long the source's word that it has no such type is taken: no longer than a cached record
-   * may carry the source's consents (`cache.ttlSeconds`), so a source that starts offering Consent
-   * has it read within the bound that already applies to a new objection (HAZ-007).
+   * How long the source's word that it has no such type is taken: the cache TTL, the bound already
+   * set on how long a cached record's consents are believed (HAZ-007). A record built in that time
+   * is itself cached for up to the TTL, so a source that starts offering Consent has it read within
+   * twice the TTL.
    */
   readonly rememberMs: number;
+  /** Monotonic by default: a wall clock stepped back must not stretch a safety-relevant period. */
   readonly nowMs?: () => number;
   /**
    * Told when the source is first found not to offer a type, and again only after it has been seen
@@ -17,10 +19,11 @@ export interface ResourceTypeSupportOptions {
 
 /**
  * One source's memory of the resource types it does not offer at all (of those a source may lack:
- * Consent, RiskAssessment). A server without Consent refuses a chained Consent search just as one
- * that cannot chain does; only the same search by patient id, refused too, tells the two apart.
- * Remembered, the type is not searched until the period has passed, so the source's other searches
- * keep going out chained, in one round, instead of every view taking two.
+ * Consent, RiskAssessment), for its chained searches. A server without Consent refuses a chained
+ * Consent search just as one that cannot chain does; only the same search by patient id, refused
+ * too, tells the two apart, and that costs the view a second round. Remembered, the type is left
+ * out of the source's chained searches until the period has passed, so they stay one round.
+ * (Searches by patient id always ask: there the type's search costs no extra round.)
  */
 export class ResourceTypeSupport {
   readonly #refusals: TimedRefusals<string, undefined>;
@@ -34,7 +37,7 @@ export class ResourceTypeSupport {
     });
   }
 
-  /** Whether to search `resourceType` (false while the source is remembered not to offer it). */
+  /** Whether to send `resourceType`'s chained search (false while the source is remembered not to offer it). */
   offered(resourceType: string): boolean {
     return !this.#refusals.has(resourceType);
   }
@@ -44,8 +47,14 @@ export class ResourceTypeSupport {
     this.#refusals.add(resourceType, undefined);
   }
 
-  /** A search of `resourceType` was answered: should the source stop offering it again, that is news. */
+  /** A search of `resourceType` was answered: the source offers it, whatever was remembered. */
   answered(resourceType: string): void {
+    this.#refusals.delete(resourceType);
     this.#told.delete(resourceType);
+  }
+
+  /** Forgets what was remembered (a user asked for fresh data): every type is asked again. */
+  forget(): void {
+    this.#refusals.clear();
   }
 }

@@ -140,19 +140,22 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
             });
           },
         }),
-        resourceTypes: new ResourceTypeSupport({
-          nowMs,
-          rememberMs: deps.notOfferedMemoryMs ?? 0,
-          onNotOffered: (resourceType, rememberMs) => {
-            deps.metrics?.resourceTypeNotOffered(s.id, resourceType);
-            deps.log({
-              level: 'info',
-              msg: 'source does not offer a resource type: not searching it',
-              source: s.id,
-              resourceType,
-              askAgainAfterSeconds: Math.round(rememberMs / 1000),
-            });
-          },
+        // No memory without a cache TTL: such a deployment asks every source for everything, every view.
+        ...((deps.notOfferedMemoryMs ?? 0) > 0 && {
+          resourceTypes: new ResourceTypeSupport({
+            rememberMs: deps.notOfferedMemoryMs ?? 0,
+            onNotOffered: (resourceType, rememberMs) => {
+              deps.metrics?.resourceTypeNotOffered(s.id, resourceType);
+              // A warning: no patient's consents are read at this source while it lasts.
+              deps.log({
+                level: 'warn',
+                msg: 'source does not offer a resource type: not searching it',
+                source: s.id,
+                resourceType,
+                askAgainAfterSeconds: Math.round(rememberMs / 1000),
+              });
+            },
+          }),
         }),
       },
     ]),
@@ -247,6 +250,10 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
     /** Each source's breaker state, for readiness detail (no patient data). */
     breakerStates(): Record<string, BreakerState> {
       return Object.fromEntries([...resilience].map(([id, r]) => [id, r.breaker.state]));
+    },
+    /** A user asked for fresh data: types a source was found not to offer are asked again. */
+    forgetTypesNotOffered(): void {
+      for (const r of resilience.values()) if ('resourceTypes' in r) r.resourceTypes.forget();
     },
     answersFor(patient: PatientContext, requestId: string): Promise<SourceAnswer[]> {
       return Promise.all(deps.sources.map((source) => ask(source, patient, requestId)));

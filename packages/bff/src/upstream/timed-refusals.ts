@@ -24,6 +24,16 @@ export class TimedRefusals<K, R> {
     return false;
   }
 
+  /** Forgets that `key` was refused (it has just been accepted). */
+  delete(key: K): void {
+    this.#refusedUntilMs.delete(key);
+  }
+
+  /** Forgets every refusal. */
+  clear(): void {
+    this.#refusedUntilMs.clear();
+  }
+
   /** `key` was refused (again): remembered from now for the period. */
   add(key: K, reason: R): void {
     const wasAccepted = !this.has(key);
