@@ -100,9 +100,9 @@ function isHttpStatus(err: unknown, statuses: ReadonlySet<number>): boolean {
 }
 
 /**
- * The search by patient id; `undefined` when it is of a type the source may not offer at all and the
- * server says it has none (404, or 400 for an unknown type). Any other failure fails the source, so
- * its data is never shown without, say, its consents having been read.
+ * The search by patient id; `undefined` when it is of a type the source may not offer at all and
+ * the server says so to the first page (404, or 400 for an unknown type). Any other failure fails
+ * the source, so its data is never shown without, say, its consents having been read.
  */
 async function searchOfferedType(
   client: FhirClient,
