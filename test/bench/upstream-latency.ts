@@ -46,6 +46,12 @@ function lastAnswerLatenessMs(calls: readonly CallRecord[]): number {
   return last.answeredMs - last.arrivedMs - last.injectedMs;
 }
 
+/** p50 and p99 of `samples` (ms, two decimals) and how many there were; null for none. */
+function spread(samples: readonly number[]): { p50: number; p99: number; samples: number } | null {
+  if (samples.length === 0) return null;
+  return { p50: round(percentile(samples, 50), 2), p99: round(percentile(samples, 99), 2), samples: samples.length };
+}
+
 export async function run(options: ScenarioOptions): Promise<ScenarioResult> {
   const samples = options.quick ? 100 : 400;
   const budgetMs = options.quick ? 20_000 : 60_000;
@@ -133,23 +139,9 @@ export async function run(options: ScenarioOptions): Promise<ScenarioResult> {
       summaryLatencyMs: { p50: round(percentile(latencies, 50), 2), p99: round(percentile(latencies, 99), 2) },
       summaryLatencyWithoutDelayMs: { p50: round(percentile(immediate, 50), 2), samples: immediate.length },
       // Each view's audit commit (one transaction and fsync, before its answer), as the BFF timed it.
-      auditCommitMs:
-        commitMs.length > 0
-          ? {
-              p50: round(percentile(commitMs, 50), 2),
-              p99: round(percentile(commitMs, 99), 2),
-              samples: commitMs.length,
-            }
-          : null,
+      auditCommitMs: spread(commitMs),
       // One-round samples: the headline's difference less the source's own lateness on its last answer.
-      overheadLessSourceLatenessMs:
-        beyondUpstream.length > 0
-          ? {
-              p50: round(percentile(beyondUpstream, 50), 2),
-              p99: round(percentile(beyondUpstream, 99), 2),
-              samples: beyondUpstream.length,
-            }
-          : null,
+      overheadLessSourceLatenessMs: spread(beyondUpstream),
       // How late the slowest source answered its last call past the injected delay (the mock's own time).
       slowestSourceLatenessMs:
         mockLateness.length > 0
@@ -180,14 +172,14 @@ export async function run(options: ScenarioOptions): Promise<ScenarioResult> {
         {
           scenario: SCENARIO,
           figure: 'the same, less each view’s own audit commit, p50',
-          value: lessCommit.length > 0 ? round(percentile(lessCommit, 50), 2) : null,
+          value: spread(lessCommit)?.p50 ?? null,
           unit: 'ms',
           target: 'report',
           verdict: 'report',
           detail: {
-            p99: lessCommit.length > 0 ? round(percentile(lessCommit, 99), 2) : null,
+            p99: spread(lessCommit)?.p99 ?? null,
             samples: lessCommit.length,
-            auditCommitMsP50: commitMs.length > 0 ? round(percentile(commitMs, 50), 2) : null,
+            auditCommitMsP50: spread(commitMs)?.p50 ?? null,
             why: 'the commit is on this path by contract (no audit, no data); this line shows what the BFF adds besides it',
           },
         },

@@ -107,6 +107,9 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
 
   const nowMs = () => deps.clock().getTime();
   const minutes = (ms: number) => Math.round(ms / 60_000);
+  /** One warning line when a source's memory learns something new it refuses (not one per view). */
+  const warnOfChange = (source: string, msg: string, fields: Record<string, string | number>) =>
+    deps.log({ level: 'warn', msg, source, ...fields });
   /** Each source's breaker, retry budget and memories of what it refused, shared by all its requests. */
   const resilience = new Map(
     deps.sources.map((s) => [
@@ -118,10 +121,7 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
           nowMs,
           onDistrust: (reason, distrustMs) => {
             deps.metrics?.chainedSearchDistrusted(s.id, reason);
-            deps.log({
-              level: 'warn',
-              msg: 'source chained search not trusted: searching by patient id',
-              source: s.id,
+            warnOfChange(s.id, 'source chained search not trusted: searching by patient id', {
               reason,
               retryChainingAfterMinutes: minutes(distrustMs),
             });
@@ -131,10 +131,7 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
           nowMs,
           onRefused: (resourceType, distrustMs) => {
             deps.metrics?.optionalParametersRefused(s.id, resourceType);
-            deps.log({
-              level: 'warn',
-              msg: 'source refuses optional search parameters: searching without them',
-              source: s.id,
+            warnOfChange(s.id, 'source refuses optional search parameters: searching without them', {
               resourceType,
               retryParametersAfterMinutes: minutes(distrustMs),
             });
@@ -147,10 +144,7 @@ export function createSourceGateway(deps: SourceGatewayDeps) {
             onNotOffered: (resourceType, rememberMs) => {
               deps.metrics?.resourceTypeNotOffered(s.id, resourceType);
               // A warning: no patient's consents are read at this source while it lasts.
-              deps.log({
-                level: 'warn',
-                msg: 'source does not offer a resource type: not searching it',
-                source: s.id,
+              warnOfChange(s.id, 'source does not offer a resource type: not searching it', {
                 resourceType,
                 askAgainAfterSeconds: Math.round(rememberMs / 1000),
               });
