@@ -91,7 +91,8 @@ export function createApp(deps: AppDeps): App {
     sourceKeys: config.sourceKeys,
     cache,
     limits: config.upstream,
-    notOfferedMemoryMs: config.cache.ttlSeconds * 1000,
+    // The memory is bounded by the cache's TTL; with the cache off (either setting 0) there is none.
+    notOfferedMemoryMs: config.cache.ttlSeconds > 0 && config.cache.maxBytes > 0 ? config.cache.ttlSeconds * 1000 : 0,
     get: deps.upstreamGet ?? nodeHttpGet(),
     fetch: deps.fetch,
     clock,

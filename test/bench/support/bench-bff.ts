@@ -18,7 +18,7 @@ import {
   launchClaims,
   signLaunch,
 } from '../../e2e/support/host-system.ts';
-import type { WorkerMessage, WorkerRequest } from './bff-worker.ts';
+import type { CommitRecord, WorkerMessage, WorkerRequest } from './bff-worker.ts';
 
 const WORKER = fileURLToPath(new URL('./bff-worker.ts', import.meta.url));
 const SECRET_ENV = 'BENCH_SESSION_SECRET';
@@ -62,6 +62,8 @@ export interface BenchBff {
   readonly auditPath: string;
   readonly summaryDeadlineMs: number;
   stats(): Promise<WorkerStats>;
+  /** Its audit group commits from the `since`-th on (`WorkerStats.auditBatches` before a run), in order. */
+  commitsSince(since: number): Promise<readonly CommitRecord[]>;
   /** The last lines of its JSON log (for error messages). */
   logTail(lines?: number): string;
   /** Its warn and error log lines, counted by `level msg (failure httpStatus)`: what went wrong, no patient data. */
@@ -193,6 +195,13 @@ export async function startBenchBff(options: BenchBffOptions): Promise<BenchBff>
         }
       }
       return counts;
+    },
+    commitsSince: async (since: number) => {
+      const reply = next('commits', 5_000);
+      tell({ type: 'commits', since });
+      const m = await reply;
+      if (m.type !== 'commits') throw new Error('unexpected worker message');
+      return m.commits;
     },
     stats: async () => {
       const reply = next('stats', 5_000);

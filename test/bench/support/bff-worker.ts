@@ -9,7 +9,17 @@ import type { Server } from 'node:http';
 import { createApp, jsonLogger, loadConfig, SqliteAuditStore } from '@care-sidebar/bff';
 
 /** Parent → worker. */
-export type WorkerRequest = { readonly type: 'stats' } | { readonly type: 'stop' };
+export type WorkerRequest =
+  | { readonly type: 'stats' }
+  /** The group commits from the `since`-th on (0-based, counting from start-up). */
+  | { readonly type: 'commits'; readonly since: number }
+  | { readonly type: 'stop' };
+
+/** One audit group commit, as the store's observer saw it. */
+export interface CommitRecord {
+  readonly records: number;
+  readonly seconds: number;
+}
 
 /** Worker → parent. */
 export type WorkerMessage =
@@ -35,9 +45,8 @@ export type WorkerMessage =
       readonly mainThreadCpuMicros: number;
       /** Time spent in audit group commits so far (from a batch's start to its commit), summed. */
       readonly auditCommitSeconds: number;
-      /** The last batch's commit time: with one view at a time, that view's own commit. */
-      readonly lastAuditCommitSeconds: number;
     }
+  | { readonly type: 'commits'; readonly commits: readonly CommitRecord[] }
   | { readonly type: 'stopped' };
 
 const send = (message: WorkerMessage): void => {
@@ -57,10 +66,16 @@ const audit = SqliteAuditStore.open(config.audit.url.replace(/^sqlite:/, ''), {
 });
 await audit.ready();
 let commitSeconds = 0;
-let lastCommitSeconds = 0;
+/** Every commit in order, for a scenario that pairs views with their commits (bounded: the soak makes many). */
+const commitLog: CommitRecord[] = [];
+let commitsDropped = 0;
 audit.observeCommits((batch) => {
   commitSeconds += batch.seconds;
-  lastCommitSeconds = batch.seconds;
+  commitLog.push({ records: batch.records, seconds: batch.seconds });
+  if (commitLog.length > 100_000) {
+    commitLog.splice(0, 50_000);
+    commitsDropped += 50_000;
+  }
 });
 const { app, cache } = createApp({
   config,
@@ -93,9 +108,12 @@ process.on('message', (message: WorkerRequest) => {
         auditRecords: audit.commitStats.records,
         cpuMicros: cpu.user + cpu.system,
         auditCommitSeconds: commitSeconds,
-        lastAuditCommitSeconds: lastCommitSeconds,
         mainThreadCpuMicros: mainThread.user + mainThread.system,
       });
+      return;
+    }
+    case 'commits': {
+      send({ type: 'commits', commits: commitLog.slice(Math.max(0, message.since - commitsDropped)) });
       return;
     }
     case 'stop': {

@@ -403,7 +403,13 @@ describe('HAZ-007: a source without Consent or RiskAssessment', () => {
       const third = await fetchOwn(chain, types);
       expect(third.status === 'ok' && third.record.consents?.map((c) => c.id)).toEqual(['own-consent']);
       expect(consentCalls()).toEqual(['chained']);
-      expect(types.offered('Consent')).toBe(true);
+
+      // Seen offering Consent, the source loses it again: that is news again.
+      server.resetHandlers();
+      server.use(source({ notOffered: { Consent: status } }));
+      nowMs = 60_001;
+      expect((await fetchOwn(chain, types)).status).toBe('ok');
+      expect(told).toEqual(['Consent', 'RiskAssessment', 'Consent']);
     });
   }
 
@@ -413,13 +419,56 @@ describe('HAZ-007: a source without Consent or RiskAssessment', () => {
     const chain = new ChainedSearchSupport({ nowMs: () => nowMs });
     chain.distrust('refused');
     const types = memory();
+    // Remembered from chained searches a moment ago: by id it is asked all the same.
+    types.notOffered('Consent', types.epoch('Consent'));
     for (let i = 0; i < 2; i++) {
       log.length = 0;
       const record = await fetchOwn(chain, types);
       expect(record.status === 'ok' && record.record.consents).toEqual([]);
       expect(consentCalls()).toEqual(['by id']);
     }
-    expect(types.offered('Consent')).toBe(true);
+  });
+
+  it('a Consent search forgotten (410) whose re-run is then refused (404) fails the source: it had been answered, denial and all', async () => {
+    let calls = 0;
+    server.use(
+      http.get(`${S}/Consent`, ({ request }) => {
+        calls++;
+        if (new URL(request.url).searchParams.has('_page')) return HttpResponse.json({}, { status: 410 });
+        if (calls > 2) return HttpResponse.json({}, { status: 404 });
+        return HttpResponse.json({
+          resourceType: 'Bundle',
+          type: 'searchset',
+          link: [{ relation: 'next', url: `${S}/Consent?_page=2` }],
+          entry: [{ resource: denyingConsent('own') }],
+        });
+      }),
+      source(),
+    );
+    const chain = new ChainedSearchSupport();
+    chain.distrust('refused');
+    await expect(fetchOwn(chain, memory())).rejects.toMatchObject({ httpStatus: 404, laterPage: true });
+  });
+
+  it('a chained search whose later page is refused is asked again by id, the chain not blamed', async () => {
+    server.use(
+      http.get(`${S}/Flag`, ({ request }) => {
+        const params = new URL(request.url).searchParams;
+        if (params.has('_page')) return HttpResponse.json({}, { status: 404 });
+        if (params.has('patient')) return undefined; // by id: the fake source answers
+        return HttpResponse.json({
+          resourceType: 'Bundle',
+          type: 'searchset',
+          link: [{ relation: 'next', url: `${S}/Flag?_page=2` }],
+          entry: [],
+        });
+      }),
+      source(),
+    );
+    const chain = new ChainedSearchSupport();
+    const record = await fetchOwn(chain, memory());
+    expect(record.status === 'ok' && record.record.flags.map((f) => f.id)).toEqual(['own-flag']);
+    expect(chain.trusted()).toBe(true);
   });
 
   for (const status of [404, 400] as const) {
@@ -536,6 +585,28 @@ describe('HAZ-007: a source without Consent or RiskAssessment', () => {
       'care_sidebar_upstream_resource_type_not_offered_total{source="hospital",resource_type="Consent"} 1',
     );
   });
+
+  for (const cache of [
+    { ttlSeconds: 0, maxBytes: 1024 * 1024 },
+    { ttlSeconds: 60, maxBytes: 0 },
+  ]) {
+    it(`with the cache off (${JSON.stringify(cache)}) nothing is remembered: every view asks, and no warning`, async () => {
+      server.use(source({ notOffered: { Consent: 404, RiskAssessment: 404 } }));
+      const t = testApp(
+        testConfig({
+          trustedIssuers: [{ issuer: HOST, jwks: { keys: [host.publicJwk as { kty: string; kid: string }] } }],
+          sources: [{ id: 'hospital', name: 'Hospital', fhirBaseUrl: S, timeoutMs: 2_000 }],
+          cache,
+        }),
+      );
+      for (let i = 0; i < 2; i++) {
+        log.length = 0;
+        expect(shown(await view(t))).toEqual(OWN_SHOWN);
+        expect(consentCalls()).toEqual(['chained', 'by id']);
+      }
+      expect(t.logs.some((l) => l.msg === 'source does not offer a resource type: not searching it')).toBe(false);
+    });
+  }
 });
 
 describe('the size a record is cached by', () => {

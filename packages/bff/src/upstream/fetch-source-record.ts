@@ -164,6 +164,8 @@ async function verifiedOrById(
   isAboutPatient: (resource: Resource) => boolean,
   support: ChainedSearchSupport,
   types: ResourceTypeSupport | undefined,
+  /** The type's memory when the search was sent (ResourceTypeSupport.epoch). */
+  typeEpoch: string,
 ): Promise<SearchResult> {
   const answer = await chained;
   if (answer.ok) {
@@ -177,7 +179,7 @@ async function verifiedOrById(
     // Only here, refused both ways in one record, is the type remembered as not offered.
     const byId = await searchOfferedType(client, search, patientId);
     if (!byId) {
-      types?.notOffered(search.type);
+      types?.notOffered(search.type, typeEpoch);
       return NONE;
     }
     support.distrust('refused');
@@ -185,6 +187,15 @@ async function verifiedOrById(
     return byId;
   } else if (isHttpStatus(answer.error, REFUSALS)) {
     support.distrust('refused');
+  } else if (
+    answer.error instanceof UpstreamError &&
+    answer.error.laterPage &&
+    REFUSALS.has(answer.error.httpStatus ?? 0)
+  ) {
+    // Answered, then a later page refused (not forgotten: a 410 was already run again): asked again
+    // by id, where a refusal fails the source (the type is offered: no "none held" for it), without
+    // blaming the chain.
+    return client.search(search.type, { patient: patientId, ...search.params }, search.optional);
   } else {
     throw answer.error;
   }
@@ -225,6 +236,8 @@ async function fetchWithClient(
   const breakerClosed = (options.breaker?.state ?? 'closed') === 'closed';
   const support = breakerClosed && options.chainedSearch?.trusted() ? options.chainedSearch : undefined;
   const types = options.resourceTypes;
+  // Each type's memory as the searches go out: a refusal reported against an older one is stale.
+  const epochOf = new Map(Object.values(searches).map((s) => [s.type, types?.epoch(s.type) ?? '']));
   // Sent with the Patient search; nothing of their answers is read before the Patient check has
   // passed. A type the source was found not to offer, a moment ago, is left out (the memory says how long).
   const chained =
@@ -255,7 +268,16 @@ async function fetchWithClient(
       const answer = chained[name];
       // Left out of the chained searches: a type the source does not offer.
       return answer
-        ? verifiedOrById(client, search, answer, patientId, isEntryAboutPatient, support, types)
+        ? verifiedOrById(
+            client,
+            search,
+            answer,
+            patientId,
+            isEntryAboutPatient,
+            support,
+            types,
+            epochOf.get(search.type) ?? '',
+          )
         : Promise.resolve(NONE);
     }
     return searchByPatientId(client, search, patientId, types);

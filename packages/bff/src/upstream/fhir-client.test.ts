@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FhirClient, UpstreamError } from './fhir-client.ts';
+import { OptionalParameterSupport } from './optional-parameter-support.ts';
 import { nodeHttpGet } from './upstream-transport.ts';
 
 // A real server on loopback: two pages of Observations, a failing type and an oversized answer.
@@ -11,6 +12,8 @@ let base: string;
 let conditionForgotten = false;
 /** Bytes of each Condition page answered 200, in order. */
 const conditionPageBytes: number[] = [];
+/** Calls to Procedure, whose second page is refused with 400. */
+const procedureCalls: URL[] = [];
 const get = nodeHttpGet();
 
 beforeAll(async () => {
@@ -37,7 +40,11 @@ beforeAll(async () => {
     } else if (url.pathname === '/fhir/Observation' && url.searchParams.get('page') === '2') res.end(bundle(1));
     else if (url.pathname === '/fhir/Observation') res.end(bundle(2, 'Observation?page=2'));
     else if (url.pathname === '/fhir/Flag') res.writeHead(500).end('{"resourceType":"OperationOutcome"}');
-    else res.end(bundle(5_000));
+    else if (url.pathname === '/fhir/Procedure') {
+      procedureCalls.push(url);
+      if (url.searchParams.get('page') === '2') res.writeHead(400).end('{"resourceType":"OperationOutcome"}');
+      else res.end(bundle(2, `Procedure?page=2&_sort=${url.searchParams.get('_sort') ?? ''}`));
+    } else res.end(bundle(5_000));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir`;
@@ -49,6 +56,24 @@ afterAll(async () => {
 });
 
 describe('FhirClient', () => {
+  it("a later page refused is marked so, and never taken for a refusal of the search's optional parameters", async () => {
+    const memory = new OptionalParameterSupport();
+    const client = new FhirClient({
+      baseUrl: base,
+      get,
+      signal: new AbortController().signal,
+      optionalParameters: memory,
+    });
+    await expect(client.search('Procedure', { patient: 'p1' }, { _sort: '-date' })).rejects.toMatchObject({
+      failure: 'http-status',
+      httpStatus: 400,
+      laterPage: true,
+    });
+    // Page 1 and page 2, once: not asked again without `_sort`, which the server had accepted.
+    expect(procedureCalls.map((u) => u.searchParams.get('page') ?? '1')).toEqual(['1', '2']);
+    expect(memory.accepted('Procedure')).toBe(true);
+  });
+
   it("counts the bytes of a search's answer without the pages of a forgotten attempt", async () => {
     const client = new FhirClient({ baseUrl: base, get, signal: new AbortController().signal });
     const result = await client.search('Condition', { patient: 'p1' });

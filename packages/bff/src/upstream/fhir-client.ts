@@ -178,7 +178,9 @@ export class FhirClient {
       try {
         return await this.#pages(url);
       } catch (again) {
-        throw unwrapForgotten(again);
+        // The search had been answered before it was forgotten: even its re-run's first page refused
+        // says nothing of whether the server offers what was searched.
+        throw asLaterPage(unwrapForgotten(again));
       }
     }
   }
@@ -201,10 +203,11 @@ export class FhirClient {
         bundle = answer.bundle;
         bytes += answer.bytes;
       } catch (err) {
-        if (page === 0 || !(err instanceof UpstreamError) || err.failure !== 'http-status') throw err;
-        if (err.httpStatus === 410) throw new SearchForgotten(err);
-        const status = err.httpStatus === undefined ? {} : { httpStatus: err.httpStatus };
-        throw new UpstreamError('http-status', { ...status, laterPage: true, cause: err });
+        if (page === 0) throw err;
+        if (err instanceof UpstreamError && err.failure === 'http-status' && err.httpStatus === 410) {
+          throw new SearchForgotten(asLaterPage(err) as UpstreamError);
+        }
+        throw asLaterPage(err);
       }
       for (const entry of bundle.entry ?? []) {
         const resource = entry.resource as { resourceType?: unknown } | undefined;
@@ -399,6 +402,13 @@ class SearchForgotten extends Error {
     super('the server forgot the search between pages', { cause: failure });
     this.failure = failure;
   }
+}
+
+/** An HTTP status refusal marked as one of a search already answered (`laterPage`); anything else as it is. */
+function asLaterPage(err: unknown): unknown {
+  if (!(err instanceof UpstreamError) || err.failure !== 'http-status' || err.laterPage) return err;
+  const status = err.httpStatus === undefined ? {} : { httpStatus: err.httpStatus };
+  return new UpstreamError('http-status', { ...status, laterPage: true, cause: err });
 }
 
 function unwrapForgotten(err: unknown): unknown {

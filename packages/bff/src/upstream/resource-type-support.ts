@@ -28,6 +28,9 @@ export interface ResourceTypeSupportOptions {
 export class ResourceTypeSupport {
   readonly #refusals: TimedRefusals<string, undefined>;
   readonly #told = new Set<string>();
+  /** Searches of each type answered, and memories forgotten: what makes a late refusal stale. */
+  readonly #answers = new Map<string, number>();
+  #forgotten = 0;
 
   constructor({ rememberMs, nowMs = () => performance.now(), onNotOffered }: ResourceTypeSupportOptions) {
     this.#refusals = new TimedRefusals(nowMs, rememberMs, (type) => {
@@ -42,19 +45,31 @@ export class ResourceTypeSupport {
     return !this.#refusals.has(resourceType);
   }
 
-  /** The source answered that it has no `resourceType`, chained and by patient id alike. */
-  notOffered(resourceType: string): void {
+  /** Taken when a record's searches are sent; a refusal reported with an older one is stale. */
+  epoch(resourceType: string): string {
+    return `${this.#forgotten}/${this.#answers.get(resourceType) ?? 0}`;
+  }
+
+  /**
+   * The source answered that it has no `resourceType`, chained and by patient id alike, to searches
+   * sent at `epoch`. Ignored if since then a search of that type was answered or the memory
+   * forgotten: a refusal arriving late must not outlast a newer answer.
+   */
+  notOffered(resourceType: string, epoch: string): void {
+    if (epoch !== this.epoch(resourceType)) return;
     this.#refusals.add(resourceType, undefined);
   }
 
   /** A search of `resourceType` was answered: the source offers it, whatever was remembered. */
   answered(resourceType: string): void {
+    this.#answers.set(resourceType, (this.#answers.get(resourceType) ?? 0) + 1);
     this.#refusals.delete(resourceType);
     this.#told.delete(resourceType);
   }
 
   /** Forgets what was remembered (a user asked for fresh data): every type is asked again. */
   forget(): void {
+    this.#forgotten++;
     this.#refusals.clear();
   }
 }
