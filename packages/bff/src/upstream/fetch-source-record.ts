@@ -88,15 +88,23 @@ function ofType<T extends Resource>(resources: readonly Resource[], type: T['res
   return resources.filter((r): r is T => r.resourceType === type);
 }
 
-/** A search's first answer was one of `statuses` (a later page refused says nothing of the search itself). */
-function isHttpStatus(err: unknown, statuses: ReadonlySet<number>): boolean {
+/**
+ * The search was refused with one of `statuses` on its first page (by default: a later page refused
+ * says nothing of the search itself), or on a later page (`page: 'later'`).
+ */
+function isHttpStatus(err: unknown, statuses: ReadonlySet<number>, page: 'first' | 'later' = 'first'): boolean {
   return (
     err instanceof UpstreamError &&
     err.failure === 'http-status' &&
-    !err.laterPage &&
+    err.laterPage === (page === 'later') &&
     err.httpStatus !== undefined &&
     statuses.has(err.httpStatus)
   );
+}
+
+/** The data search asked by the patient's id. */
+function searchById(client: FhirClient, search: DataSearch, patientId: string): Promise<SearchResult> {
+  return client.search(search.type, { patient: patientId, ...search.params }, search.optional);
 }
 
 /**
@@ -110,7 +118,7 @@ async function searchOfferedType(
   patientId: string,
 ): Promise<SearchResult | undefined> {
   try {
-    return await client.search(search.type, { patient: patientId, ...search.params }, search.optional);
+    return await searchById(client, search, patientId);
   } catch (err) {
     if (search.mayBeAbsent && isHttpStatus(err, NOT_OFFERED)) return undefined;
     throw err;
@@ -187,15 +195,11 @@ async function verifiedOrById(
     return byId;
   } else if (isHttpStatus(answer.error, REFUSALS)) {
     support.distrust('refused');
-  } else if (
-    answer.error instanceof UpstreamError &&
-    answer.error.laterPage &&
-    REFUSALS.has(answer.error.httpStatus ?? 0)
-  ) {
+  } else if (isHttpStatus(answer.error, REFUSALS, 'later')) {
     // Answered, then a later page refused (not forgotten: a 410 was already run again): asked again
     // by id, where a refusal fails the source (the type is offered: no "none held" for it), without
     // blaming the chain.
-    return client.search(search.type, { patient: patientId, ...search.params }, search.optional);
+    return searchById(client, search, patientId);
   } else {
     throw answer.error;
   }
@@ -237,7 +241,11 @@ async function fetchWithClient(
   const support = breakerClosed && options.chainedSearch?.trusted() ? options.chainedSearch : undefined;
   const types = options.resourceTypes;
   // Each type's memory as the searches go out: a refusal reported against an older one is stale.
-  const epochOf = new Map(Object.values(searches).map((s) => [s.type, types?.epoch(s.type) ?? '']));
+  const epochOf = new Map(
+    Object.values(searches)
+      .filter((s: DataSearch) => s.mayBeAbsent)
+      .map((s) => [s.type, types?.epoch(s.type) ?? '']),
+  );
   // Sent with the Patient search; nothing of their answers is read before the Patient check has
   // passed. A type the source was found not to offer, a moment ago, is left out (the memory says how long).
   const chained =
